@@ -1,7 +1,7 @@
 """Check cookiecutter's answers before anything is written.
 
-Cookiecutter runs this hook after rendering the answers and before creating any file; a non-zero
-exit makes it remove the half-made project directory. Copier checks the same rules with the
+Cookiecutter runs this hook inside the new, still empty project directory before it writes any
+file there; a non-zero exit makes it remove that directory again. Copier checks the same rules with the
 `validator:` expressions in copier.yml, and prints the same messages: the template's tests hold
 the two to each other.
 """
@@ -10,11 +10,11 @@ import json
 import keyword
 import sys
 
-ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})
+# Cookiecutter renders this file before running it: the answers arrive as a JSON literal.
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 # The union of sys.stdlib_module_names over Python 3.11-3.13, as in copier.yml.
-STDLIB_MODULE_NAMES = frozenset(
-    """
+_STDLIB_MODULE_NAMES_TEXT = """
     __future__ _abc _aix_support _android_support _ast _asyncio _bisect _blake2 _bootsubprocess
     _bz2 _codecs _codecs_cn _codecs_hk _codecs_iso2022 _codecs_jp _codecs_kr _codecs_tw
     _collections _collections_abc _colorize _compat_pickle _compression _contextvars _crypt _csv
@@ -45,8 +45,8 @@ STDLIB_MODULE_NAMES = frozenset(
     tokenize tomllib trace traceback tracemalloc tty turtle turtledemo types typing unicodedata
     unittest urllib uu uuid venv warnings wave weakref webbrowser winreg winsound wsgiref xdrlib
     xml xmlrpc zipapp zipfile zipimport zlib zoneinfo
-    """.split()
-)
+"""
+STDLIB_MODULE_NAMES = frozenset(_STDLIB_MODULE_NAMES_TEXT.split())
 ASCII_LOWER = "abcdefghijklmnopqrstuvwxyz"
 
 

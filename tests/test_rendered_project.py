@@ -1,0 +1,72 @@
+"""What the answers put into a generated project: metadata, licence, package, valid files."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.checks import assert_files_parse, assert_no_template_syntax
+from tests.engines import render
+from tests.option_sets import OPTION_SETS, pythons_for
+
+LICENSE_HEADINGS = {
+    "MIT": "MIT License",
+    "Apache-2.0": "Apache License",
+    "BSD-3-Clause": "BSD 3-Clause License",
+}
+
+
+@pytest.fixture(scope="module", params=OPTION_SETS.values(), ids=OPTION_SETS.keys())
+def options(request: pytest.FixtureRequest) -> dict[str, str]:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def project(
+    template: Path, tmp_path_factory: pytest.TempPathFactory, options: dict[str, str]
+) -> Path:
+    work = tmp_path_factory.mktemp("render")
+    return render("cookiecutter", template, options, work / "out", work / "home")
+
+
+def test_files_are_well_formed(project: Path) -> None:
+    assert_files_parse(project)
+    assert_no_template_syntax(project)
+
+
+def test_metadata_follows_the_answers(project: Path, options: dict[str, str]) -> None:
+    metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert metadata["name"] == project.name
+    assert metadata["requires-python"] == f">={options.get('python_version', '3.11')}"
+    classifiers = {c for c in metadata["classifiers"] if c.startswith("Programming Language")}
+    expected = {f"Programming Language :: Python :: {v}" for v in pythons_for(options)}
+    assert classifiers == expected | {"Programming Language :: Python :: 3 :: Only"}
+    uses_aiohttp = options.get("web_framework", "aiohttp") == "aiohttp"
+    assert any(d.startswith("aiohttp") for d in metadata["dependencies"]) == uses_aiohttp
+    assert not [d for d in metadata["dependencies"] if not d.startswith("aiohttp")]
+
+
+def test_the_chosen_license(project: Path, options: dict[str, str]) -> None:
+    license_id = options.get("license", "MIT")
+    metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    license_file = project / "LICENSE"
+    if license_id == "Proprietary":
+        assert metadata["license"] == "LicenseRef-Proprietary"
+        assert not license_file.exists()
+        return
+    assert metadata["license"] == license_id
+    text = license_file.read_text(encoding="utf-8")
+    assert text.lstrip().startswith(LICENSE_HEADINGS[license_id])
+    assert f"{date.today().year}" in text
+    assert "Your Name" in text
+
+
+def test_the_package_is_where_its_name_says(project: Path, options: dict[str, str]) -> None:
+    package_name = options.get("package_name", project.name.replace("-", "_"))
+    package = project / "src" / package_name
+    assert (package / "__init__.py").is_file()
+    assert (package / "py.typed").is_file()
+    assert (project / "tests" / "__main__.py").is_file()
