@@ -1,9 +1,9 @@
 """Check cookiecutter's answers before anything is written.
 
 Cookiecutter runs this hook inside the new, still empty project directory before it writes any
-file there; a non-zero exit makes it remove that directory again. Copier checks the same rules with the
-`validator:` expressions in copier.yml, and prints the same messages: the template's tests hold
-the two to each other.
+file there; a non-zero exit makes it remove that directory again. Copier checks the same rules
+with the `validator:` expressions in copier.yml and prints the same messages: the template's
+tests hold the two to each other.
 """
 
 import json
