@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from collections.abc import Awaitable
 from typing import Protocol
 
 
@@ -42,3 +43,25 @@ class SystemClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+async def finished_within(clock: Clock, seconds: float, awaitable: Awaitable[object]) -> bool:
+    """Await `awaitable` for at most `seconds` of `clock` time; say whether it finished.
+
+    `asyncio.wait_for` and `asyncio.timeout` measure the event loop's time; this measures the
+    injected clock's, so a test's virtual clock governs it too. When time runs out first,
+    `awaitable` is cancelled and waited for before this returns False; when it raises, so does
+    this.
+    """
+    work = asyncio.ensure_future(awaitable)
+    timer = asyncio.ensure_future(clock.sleep(seconds))
+    try:
+        await asyncio.wait((work, timer), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        timer.cancel()
+        work.cancel()
+        await asyncio.wait((work, timer))
+    if work.cancelled():
+        return False
+    work.result()
+    return True

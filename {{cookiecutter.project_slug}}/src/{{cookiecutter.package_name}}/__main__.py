@@ -1,0 +1,79 @@
+"""The command line: ``{{ cookiecutter.project_slug }}`` or ``python -m {{ cookiecutter.package_name }}``.
+
+It reads the settings (environment first, then flags), sets up logging, and runs the `Service`
+on the real clock until SIGTERM or SIGINT. Exit status: 0 after a clean shutdown, 1 when the
+service crashed (the traceback is logged), 2 for bad configuration or arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from {{ cookiecutter.package_name }} import __version__
+from {{ cookiecutter.package_name }}.clock import SystemClock
+from {{ cookiecutter.package_name }}.config import (
+    ConfigError,
+    Settings,
+    command_line_flag,
+    describe_variables,
+    env_variable,
+)
+from {{ cookiecutter.package_name }}.logs import configure_logging
+from {{ cookiecutter.package_name }}.service import Service, shutdown_on_signals
+
+EXIT_OK, EXIT_CRASH, EXIT_USAGE = 0, 1, 2
+{%- if cookiecutter.web_framework == "aiohttp" %}
+FLAG_SETTINGS = ("log_level", "log_format", "host", "port")
+{%- else %}
+FLAG_SETTINGS = ("log_level", "log_format")
+{%- endif %}
+
+logger = logging.getLogger("{{ cookiecutter.package_name }}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; every flag overrides the environment variable of the same setting."""
+    parser = argparse.ArgumentParser(
+        prog="{{ cookiecutter.project_slug }}",
+        epilog=describe_variables(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    for setting in FLAG_SETTINGS:
+        parser.add_argument(
+            command_line_flag(setting),
+            dest=setting,
+            metavar=setting.upper(),
+            help=f"overrides {env_variable(setting)}",
+        )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the service; return the process's exit status."""
+    flags = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(flags=vars(flags))
+    except ConfigError as error:
+        print(f"{{ cookiecutter.project_slug }}: configuration error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        asyncio.run(_serve(Service(settings, SystemClock())))
+    except Exception:
+        logger.exception("the service crashed")
+        return EXIT_CRASH
+    return EXIT_OK
+
+
+async def _serve(service: Service) -> None:
+    with shutdown_on_signals(service):
+        await service.run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The service's settings, read from environment variables.
+
+Each setting has one variable: its name in capitals after the prefix `ENV_PREFIX`, so
+``log_level`` is read from
+
+    {{ cookiecutter.package_name | upper }}_LOG_LEVEL
+
+A variable that is not set leaves the default. A value that does not parse raises
+`ConfigError`, which names the variable, the value and what is allowed; the command line turns
+it into exit status 2. A command-line flag, where a setting has one, overrides its variable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+ENV_PREFIX = "{{ cookiecutter.package_name | upper }}_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+
+
+class ConfigError(ValueError):
+    """A setting was given a value the service cannot use, by a variable or a flag (`source`)."""
+
+    def __init__(self, source: str, value: str, allowed: str) -> None:
+        super().__init__(f"{source}={value!r} is not valid: expected {allowed}")
+        self.source = source
+
+
+def _choice(*allowed: str) -> Callable[[str, str], str]:
+    def parse(source: str, text: str) -> str:
+        for option in allowed:
+            if text.strip().casefold() == option.casefold():
+                return option
+        raise ConfigError(source, text, "one of " + ", ".join(allowed))
+
+    return parse
+
+
+def _positive_seconds(source: str, text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise ConfigError(source, text, "a number of seconds greater than 0")
+    return seconds
+{%- if cookiecutter.web_framework == "aiohttp" %}
+
+
+def _host(source: str, text: str) -> str:
+    if not text.strip():
+        raise ConfigError(source, text, "a host name or IP address")
+    return text.strip()
+
+
+def _port(source: str, text: str) -> int:
+    if not (text.isascii() and text.isdigit() and int(text) <= 65535):
+        raise ConfigError(source, text, "a TCP port from 0 to 65535 (0 picks a free one)")
+    return int(text)
+{%- endif %}
+
+
+def _setting(default: Any, parse: Callable[[str, str], Any], meaning: str) -> Any:
+    return dataclasses.field(default=default, metadata={"parse": parse, "meaning": meaning})
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything the service can be told at start-up; immutable once read."""
+
+    log_level: str = _setting("INFO", _choice(*LOG_LEVELS), "lowest level of log record shown")
+    log_format: str = _setting("text", _choice(*LOG_FORMATS), "text, or json: an object per line")
+    tick_interval: float = _setting(1.0, _positive_seconds, "seconds between the worker's ticks")
+    shutdown_grace_period: float = _setting(
+        10.0, _positive_seconds, "seconds in-flight work may take to finish on shutdown"
+    )
+{%- if cookiecutter.web_framework == "aiohttp" %}
+    host: str = _setting("127.0.0.1", _host, "address the HTTP server listens on")
+    port: int = _setting(8080, _port, "TCP port of the HTTP server; 0 picks a free one")
+{%- endif %}
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, flags: Mapping[str, str | None] | None = None
+    ) -> Settings:
+        """Read each setting from its command-line flag, else its variable, else the default.
+
+        `environ` is the process environment unless given; `flags` maps setting names to the
+        text given on the command line, or None where no flag was given.
+        """
+        environ = os.environ if environ is None else environ
+        flags = flags or {}
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            variable = env_variable(field.name)
+            if flags.get(field.name) is not None:
+                source, text = command_line_flag(field.name), str(flags[field.name])
+            elif variable in environ:
+                source, text = variable, environ[variable]
+            else:
+                continue
+            values[field.name] = field.metadata["parse"](source, text)
+        return cls(**values)
+
+
+def env_variable(setting: str) -> str:
+    """The environment variable that holds `setting`."""
+    return ENV_PREFIX + setting.upper()
+
+
+def command_line_flag(setting: str) -> str:
+    """The command-line flag that overrides `setting`."""
+    return "--" + setting.replace("_", "-")
+
+
+def describe_variables() -> str:
+    """A table of the variables, their defaults and meanings, for ``--help``."""
+    rows = [
+        (env_variable(field.name), str(field.default), field.metadata["meaning"])
+        for field in dataclasses.fields(Settings)
+    ]
+    width = max(len(variable) for variable, _, _ in rows)
+    lines = [f"  {name.ljust(width)}  {meaning} (default: {default})" for name, default, meaning in rows]
+    return "environment variables:\n" + "\n".join(lines)
