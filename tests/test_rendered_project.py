@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.checks import assert_files_parse, assert_no_template_syntax
-from tests.engines import render
+from tests.engines import BIN, render
 from tests.option_sets import OPTION_SETS, pythons_for
 
 LICENSE_HEADINGS = {
@@ -70,3 +71,9 @@ def test_the_package_is_where_its_name_says(project: Path, options: dict[str, st
     assert (package / "__init__.py").is_file()
     assert (package / "py.typed").is_file()
     assert (project / "tests" / "__main__.py").is_file()
+
+
+def test_the_dockerfile_passes_hadolint(project: Path) -> None:
+    command = [str(BIN / "hadolint"), "Dockerfile"]
+    result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
