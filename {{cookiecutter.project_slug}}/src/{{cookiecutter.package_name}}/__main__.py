@@ -23,7 +23,6 @@ from {{ cookiecutter.package_name }}.config import (
     env_variable,
 )
 from {{ cookiecutter.package_name }}.logs import configure_logging
-from {{ cookiecutter.package_name }}.service import Service, shutdown_on_signals
 
 EXIT_OK, EXIT_CRASH, EXIT_USAGE = 0, 1, 2
 {%- if cookiecutter.web_framework == "aiohttp" %}
@@ -63,14 +62,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     configure_logging(settings.log_level, settings.log_format)
     try:
-        asyncio.run(_serve(Service(settings, SystemClock())))
+        asyncio.run(_serve(settings))
     except Exception:
         logger.exception("the service crashed")
         return EXIT_CRASH
     return EXIT_OK
 
 
-async def _serve(service: Service) -> None:
+async def _serve(settings: Settings) -> None:
+    # Imported here, so that --help and configuration errors answer without loading the
+    # service's dependencies.
+    from {{ cookiecutter.package_name }}.service import Service, shutdown_on_signals
+
+    service = Service(settings, SystemClock())
     with shutdown_on_signals(service):
         await service.run()
 
