@@ -1,20 +1,19 @@
 """A generated project installs and passes its own test suite on every Python it supports.
 
-Each project is installed into a fresh virtual environment by uv, from uv's shared package cache,
-with an interpreter already on the machine (uv never downloads one here), and then runs the
-command its README gives: `python -m tests`.
+Each project is installed into a fresh virtual environment (see `tests.environments`) and runs
+the command its README gives: `python -m tests`.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.engines import BIN, render
+from tests.engines import render
+from tests.environments import install
 from tests.interpreters import find_python
 from tests.option_sets import OPTION_SETS, pythons_for
 
@@ -27,14 +26,6 @@ RUNS = [
 ]
 
 
-def uv(*args: str, cwd: Path) -> None:
-    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
-    result = subprocess.run(
-        [str(BIN / "uv"), *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, f"uv {' '.join(args)} failed:\n{result.stderr}"
-
-
 @pytest.mark.parametrize(("options", "version"), RUNS)
 def test_the_generated_suite_passes(
     template: Path, tmp_path: Path, options: dict[str, str], version: str
@@ -43,12 +34,10 @@ def test_the_generated_suite_passes(
     if python is None:
         pytest.skip(f"no Python {version} on this machine (looked on PATH and in pyenv)")
     project = render("cookiecutter", template, options, tmp_path / "out", tmp_path / "home")
-    venv = tmp_path / "venv"
-    uv("venv", "--quiet", "--python", str(python), str(venv), cwd=project)
-    uv("pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), ".", cwd=project)
+    venv_python = install(project, tmp_path / "venv", python)
 
     result = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "tests"],
+        [str(venv_python), "-m", "tests"],
         cwd=project,
         capture_output=True,
         text=True,

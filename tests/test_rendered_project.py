@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tomllib
 from datetime import date
@@ -77,3 +78,17 @@ def test_the_dockerfile_passes_hadolint(project: Path) -> None:
     command = [str(BIN / "hadolint"), "Dockerfile"]
     result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+DIRECT_TIME = re.compile(
+    r"\btime\.(monotonic|time|perf_counter|sleep)\b|\bdatetime\.(now|utcnow|today)\b"
+    r"|\basyncio\.sleep\b|\.time\(\)"
+)
+
+
+def test_the_service_reads_time_only_through_its_clock(project: Path) -> None:
+    for path in (project / "src").rglob("*.py"):
+        if path.name == "clock.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            assert not DIRECT_TIME.search(line), f"{path.name}:{number} reads time directly: {line}"

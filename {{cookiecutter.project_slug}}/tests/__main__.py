@@ -38,7 +38,7 @@ def _rerun_in_dev_mode(args: list[str]) -> int:
 class SummaryRunner(unittest.TextTestRunner):
     """unittest's text runner, closing with a one-line count of passed, failed and skipped tests."""
 
-    def run(self, test: unittest.TestSuite | unittest.TestCase) -> unittest.TestResult:
+    def run(self, test: unittest.TestSuite | unittest.TestCase) -> unittest.TextTestResult:
         result = super().run(test)
         failed = {_test_id(case) for case, _ in result.failures + result.errors}
         failed.update(_test_id(case) for case in result.unexpectedSuccesses)

@@ -19,6 +19,9 @@ from tests.support.process import ServiceProcess
 FAST = {
     "{{ cookiecutter.package_name | upper }}_TICK_INTERVAL": "0.05",
     "{{ cookiecutter.package_name | upper }}_SHUTDOWN_GRACE_PERIOD": "3",
+{%- if cookiecutter.web_framework == "aiohttp" %}
+    "{{ cookiecutter.package_name | upper }}_PORT": "0",
+{%- endif %}
 }
 GRACE_PERIOD = 3.0
 

@@ -20,6 +20,9 @@ from typing import Any
 ENV_PREFIX = "{{ cookiecutter.package_name | upper }}_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
+{%- if cookiecutter.web_framework == "aiohttp" %}
+MAX_PORT = 65535
+{%- endif %}
 
 
 class ConfigError(ValueError):
@@ -58,7 +61,7 @@ def _host(source: str, text: str) -> str:
 
 
 def _port(source: str, text: str) -> int:
-    if not (text.isascii() and text.isdigit() and int(text) <= 65535):
+    if not (text.isascii() and text.isdigit() and int(text) <= MAX_PORT):
         raise ConfigError(source, text, "a TCP port from 0 to 65535 (0 picks a free one)")
     return int(text)
 {%- endif %}
@@ -124,5 +127,5 @@ def describe_variables() -> str:
         for field in dataclasses.fields(Settings)
     ]
     width = max(len(variable) for variable, _, _ in rows)
-    lines = [f"  {name.ljust(width)}  {meaning} (default: {default})" for name, default, meaning in rows]
+    lines = [f"  {name.ljust(width)}  {text} (default: {default})" for name, default, text in rows]
     return "environment variables:\n" + "\n".join(lines)

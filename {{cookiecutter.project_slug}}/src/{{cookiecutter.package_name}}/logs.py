@@ -34,5 +34,6 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(level: str, log_format: str) -> None:
     """Send records at `level` and above to standard error, as ``text`` or ``json``."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
+    json_lines = log_format == "json"
+    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(TEXT_FORMAT))
     logging.basicConfig(level=level, handlers=[handler], force=True)

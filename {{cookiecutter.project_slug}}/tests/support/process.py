@@ -38,8 +38,8 @@ class ServiceProcess:
         if setup_code is None:
             command = [sys.executable, "-m", PACKAGE, *args]
         else:
-            launcher = f"{setup_code}\nfrom {PACKAGE}.__main__ import main\nraise SystemExit(main())"
-            command = [sys.executable, "-c", launcher, *args]
+            run_main = f"from {PACKAGE}.__main__ import main\nraise SystemExit(main())"
+            command = [sys.executable, "-c", f"{setup_code}\n{run_main}", *args]
         self._process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
@@ -56,8 +56,8 @@ class ServiceProcess:
     def wait_for_log(self, pattern: str, timeout: float = 5.0) -> re.Match[str]:
         """Wait until a log line matches `pattern`; fail if the process ends or time runs out."""
         expression = re.compile(pattern)
-        for line in self.log:
-            if found := expression.search(line):
+        for seen in self.log:
+            if found := expression.search(seen):
                 return found
         while True:
             try:
