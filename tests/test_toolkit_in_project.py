@@ -1,0 +1,192 @@
+"""The generated toolkit catches each classic asyncio bug in a test a user writes.
+
+Each case writes a new test module into a freshly generated project, as a user would, runs the
+project's own runner on it (`python -m tests tests.<module>`) and reads what it reports: the
+buggy version must fail with a message that names the bug, and the corrected version must pass.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.engines import render
+from tests.environments import install
+
+HEADER = """\
+import asyncio
+import socket
+import time
+
+from tests.support import AsyncTestCase, VirtualTimeTestCase
+
+
+"""
+
+# name: (the buggy test, the same test done right, what the failure must say)
+BUGS: dict[str, tuple[str, str, list[str]]] = {
+    "pending_task": (
+        """
+        class Test(AsyncTestCase):
+            async def test(self):
+                asyncio.create_task(asyncio.sleep(60), name="forgotten-poller")
+        """,
+        """
+        class Test(AsyncTestCase):
+            async def test(self):
+                task = asyncio.create_task(asyncio.sleep(60), name="forgotten-poller")
+                task.cancel()
+                with self.assertRaises(asyncio.CancelledError):
+                    await task
+        """,
+        ["[fail_on_pending_tasks]", "forgotten-poller", "still pending"],
+    ),
+    "unawaited_coroutine": (
+        """
+        class Test(AsyncTestCase):
+            async def test(self):
+                asyncio.sleep(0)
+        """,
+        """
+        class Test(AsyncTestCase):
+            async def test(self):
+                await asyncio.sleep(0)
+        """,
+        ["[fail_on_unawaited_coroutines]", "never awaited"],
+    ),
+    "lost_exception": (
+        """
+        async def explode():
+            raise ValueError("nobody saw this")
+
+        class Test(AsyncTestCase):
+            async def test(self):
+                asyncio.create_task(explode())
+                await asyncio.sleep(0.01)
+        """,
+        """
+        async def explode():
+            raise ValueError("nobody saw this")
+
+        class Test(AsyncTestCase):
+            async def test(self):
+                with self.assertRaises(ValueError):
+                    await asyncio.create_task(explode())
+        """,
+        ["[fail_on_lost_exceptions]", "never retrieved", "nobody saw this"],
+    ),
+    "unclosed_socket": (
+        """
+        class Test(AsyncTestCase):
+            async def test(self):
+                self.sock = socket.socket()
+                del self.sock
+        """,
+        """
+        class Test(AsyncTestCase):
+            async def test(self):
+                with socket.socket():
+                    pass
+        """,
+        ["[fail_on_unclosed_resources]", "socket"],
+    ),
+    "slow_callback": (
+        """
+        class Test(AsyncTestCase):
+            async def test(self):
+                time.sleep(0.2)
+        """,
+        """
+        class Test(AsyncTestCase):
+            async def test(self):
+                await asyncio.to_thread(time.sleep, 0.2)
+        """,
+        ["[fail_on_slow_callbacks]", "blocked the event loop"],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def project(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default project, installed into its own virtual environment under `.venv`."""
+    work = tmp_path_factory.mktemp("toolkit")
+    project = render("cookiecutter", template, {}, work / "out", work / "home")
+    install(project, project / ".venv")
+    return project
+
+
+def run_test_module(project: Path, name: str, body: str) -> subprocess.CompletedProcess[str]:
+    """Write `body` as tests/test_<name>.py and run only it with the project's runner."""
+    (project / "tests" / f"test_{name}.py").write_text(HEADER + textwrap.dedent(body))
+    return subprocess.run(
+        [str(project / ".venv/bin/python"), "-m", "tests", f"tests.test_{name}"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("bug", BUGS)
+def test_the_bug_fails_with_a_message_that_names_it(project: Path, bug: str) -> None:
+    buggy, _, phrases = BUGS[bug]
+    result = run_test_module(project, f"bug_{bug}", buggy)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert output.rstrip().endswith("0 passed, 1 failed, 0 skipped"), output
+    for phrase in phrases:
+        assert phrase in output, f"{phrase!r} is not in:\n{output}"
+
+
+@pytest.mark.parametrize("bug", BUGS)
+def test_the_corrected_code_passes(project: Path, bug: str) -> None:
+    _, fixed, _ = BUGS[bug]
+    result = run_test_module(project, f"fixed_{bug}", fixed)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_hour_of_virtual_sleep_takes_milliseconds(project: Path) -> None:
+    test = """
+        class Test(VirtualTimeTestCase):
+            async def test(self):
+                started = time.perf_counter()
+                await asyncio.sleep(3600)
+                self.assertEqual(self.clock.monotonic(), 3600)
+                self.assertLess(time.perf_counter() - started, 0.05)
+        """
+    result = run_test_module(project, "hour", test)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_deadlock_fails_fast_instead_of_hanging(project: Path) -> None:
+    test = """
+        class Test(VirtualTimeTestCase):
+            async def test(self):
+                never_set = asyncio.Event()
+                await asyncio.create_task(never_set.wait(), name="waits-forever")
+        """
+    started = time.monotonic()
+    result = run_test_module(project, "deadlock", test)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "waits-forever" in output, output
+    assert time.monotonic() - started < 5, "the run took too long to report the deadlock"
+
+
+def test_the_benchmark_prints_its_table(project: Path) -> None:
+    result = subprocess.run(
+        [str(project / ".venv/bin/python"), "-m", "benchmarks.virtual_time", "--repeat", "1"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for row in ("floor:", "VirtualTimeLoop, debug off", "every diagnostic on", "looptime"):
+        assert row in result.stdout, result.stdout

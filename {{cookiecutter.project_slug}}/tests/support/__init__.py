@@ -1,0 +1,30 @@
+"""The project's test toolkit: strict asyncio test cases, virtual time, and mocks.
+
+- `AsyncTestCase`: `IsolatedAsyncioTestCase` that fails a test which leaves a task pending,
+  never awaits a coroutine, loses a task's exception, leaves a resource open, or blocks the
+  event loop.
+- `VirtualTimeTestCase`: the same on virtual time, read through `self.clock`, a
+  `VirtualClock`: sleeps and timeouts take no real time, in the order they would for real.
+- `ServiceTestCase`: a `VirtualTimeTestCase` with the service running for each test.
+{%- if cookiecutter.web_framework == "aiohttp" %}
+- `WebAppTestCase`: a `ServiceTestCase` with an HTTP client for the service's endpoints.
+{%- endif %}
+- `tests.support.mocks`: stand-ins for async functions, iterators, context managers, classes
+  and streams.
+"""
+
+from tests.support import mocks
+from tests.support.cases import AsyncTestCase, VirtualTimeTestCase
+from tests.support.services import ServiceTestCase{% if cookiecutter.web_framework == "aiohttp" %}, WebAppTestCase{% endif %}
+from tests.support.virtual_time import VirtualClock
+
+__all__ = [
+    "AsyncTestCase",
+    "ServiceTestCase",
+    "VirtualClock",
+    "VirtualTimeTestCase",
+{%- if cookiecutter.web_framework == "aiohttp" %}
+    "WebAppTestCase",
+{%- endif %}
+    "mocks",
+]

@@ -1,0 +1,171 @@
+"""One iteration of a selector event loop, with the wait taken out of the syscall's hands.
+
+The standard loop computes how long to block from its next timer and hands that timeout to
+`select()`. A loop on virtual time must decide instead: wait for real work, poll for I/O, jump
+the clock, or declare a deadlock. `LoopCore` runs the same iteration as asyncio's (drop
+cancelled timers, poll, move due timers to the ready queue, run the ready callbacks once each)
+but calls `_idle_wait()` whenever no callback is ready, and measures slow callbacks with the
+real clock because `time()` no longer is one.
+
+It also keeps its timers in a heap of `(deadline, arrival, timer)` tuples rather than asyncio's
+heap of handles: tuples compare in C, which matters when a simulation schedules a hundred
+thousand timers, and timers with equal deadlines fire in the order they were scheduled, which
+asyncio leaves undefined.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextvars
+import heapq
+import itertools
+import selectors
+import time
+from asyncio.log import logger
+from collections.abc import Callable
+from typing import Protocol, TypeVarTuple, cast
+
+_Ts = TypeVarTuple("_Ts")
+
+_NS_PER_SECOND = 1_000_000_000
+# As in asyncio, a timer is due when its deadline is less than the clock's resolution away.
+_RESOLUTION = 1e-9
+# Deadlines past this many seconds (infinity included) are never reached by a test.
+_UNREACHABLE_S = 1e15
+# Rebuild the timer heap once cancelled timers are this share of it (and it is not tiny).
+_CANCELLED_SHARE_TO_REBUILD = 0.5
+_HEAP_SIZE_WORTH_REBUILDING = 100
+
+
+class _Callback(Protocol):
+    _cancelled: bool
+
+    def _run(self) -> None: ...
+
+
+class _Timer(_Callback, Protocol):
+    _scheduled: bool
+
+
+class LoopCore(asyncio.SelectorEventLoop):
+    """A selector event loop that asks `_idle_wait()` what to do when no callback is ready.
+
+    Subclasses provide `_idle_wait()`, which returns the I/O events to process and may move
+    `time()`. As in asyncio, a timer is due once its deadline is less than a nanosecond ahead
+    of `time()`.
+    """
+
+    # Internals of asyncio.BaseEventLoop and BaseSelectorEventLoop that this class drives.
+    _selector: selectors.BaseSelector
+    _ready: collections.deque[_Callback]
+    _stopping: bool
+    _debug: bool
+    _current_handle: _Callback | None
+    _timer_cancelled_count: int
+    _process_events: Callable[[list[tuple[selectors.SelectorKey, int]]], None]
+    _check_closed: Callable[[], None]
+    _check_thread: Callable[[], None]
+    _check_callback: Callable[[Callable[..., object], str], None]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._timers: list[tuple[float, int, _Timer]] = []
+        self._arrivals = itertools.count()
+
+    def call_at(
+        self,
+        when: float,
+        callback: Callable[[*_Ts], object],
+        *args: *_Ts,
+        context: contextvars.Context | None = None,
+    ) -> asyncio.TimerHandle:
+        if when is None:
+            raise TypeError("when cannot be None")
+        self._check_closed()
+        if self._debug:
+            self._check_thread()
+            self._check_callback(callback, "call_at")
+        timer = asyncio.TimerHandle(when, callback, args, self, context)
+        heapq.heappush(self._timers, (when, next(self._arrivals), cast(_Timer, timer)))
+        cast(_Timer, timer)._scheduled = True
+        return timer
+
+    def close(self) -> None:
+        super().close()
+        self._timers.clear()
+
+    def _idle_wait(self) -> list[tuple[selectors.SelectorKey, int]]:
+        raise NotImplementedError
+
+    def _due_limit(self) -> float:
+        """Timers whose deadline is below this are due now."""
+        return self.time() + _RESOLUTION
+
+    def _next_timer_ns(self) -> int | None:
+        """The next timer's deadline in whole nanoseconds; None if there is none to reach."""
+        if not self._timers:
+            return None
+        when = self._timers[0][0]
+        return round(when * _NS_PER_SECOND) if when < _UNREACHABLE_S else None
+
+    def _run_once(self) -> None:
+        if self._timer_cancelled_count:
+            self._drop_cancelled_timers()
+        events = self._selector.select(0) if self._ready or self._stopping else self._idle_wait()
+        self._process_events(events)
+        timers = self._timers
+        if timers:
+            due_limit = self._due_limit()
+            ready = self._ready
+            while timers and timers[0][0] < due_limit:
+                timer = heapq.heappop(timers)[2]
+                timer._scheduled = False
+                ready.append(timer)
+        self._run_ready()
+
+    def _drop_cancelled_timers(self) -> None:
+        timers = self._timers
+        if (
+            len(timers) > _HEAP_SIZE_WORTH_REBUILDING
+            and self._timer_cancelled_count > len(timers) * _CANCELLED_SHARE_TO_REBUILD
+        ):
+            for _, _, timer in timers:
+                if timer._cancelled:
+                    timer._scheduled = False
+            kept = [entry for entry in timers if not entry[2]._cancelled]
+            heapq.heapify(kept)
+            self._timers = kept
+            self._timer_cancelled_count = 0
+            return
+        while timers and timers[0][2]._cancelled:
+            self._timer_cancelled_count -= 1
+            heapq.heappop(timers)[2]._scheduled = False
+
+    def _run_ready(self) -> None:
+        ready = self._ready
+        if not self._debug:
+            for _ in range(len(ready)):
+                handle = ready.popleft()
+                if not handle._cancelled:
+                    handle._run()
+            return
+        for _ in range(len(ready)):
+            handle = ready.popleft()
+            if handle._cancelled:
+                continue
+            self._current_handle = handle
+            started = time.perf_counter()
+            try:
+                handle._run()
+            finally:
+                self._current_handle = None
+            took = time.perf_counter() - started
+            if took >= self.slow_callback_duration:
+                # The very message asyncio logs, so every tool that watches for it still works.
+                logger.warning("Executing %s took %.3f seconds", _culprit(handle), took)
+
+
+def _culprit(handle: _Callback) -> str:
+    owner = getattr(getattr(handle, "_callback", None), "__self__", None)
+    return repr(owner) if isinstance(owner, asyncio.Task) else repr(handle)

@@ -1,0 +1,85 @@
+"""How the toolkit names a task in a failure: what it runs, where it waits, where it began.
+
+A leaked or deadlocked task is found at the end of a test, long after the line that made it.
+The report must lead back to that line, so each description gives three places: the coroutine
+the task runs, the chain of awaits it is suspended in (innermost last), and the line that
+created it. asyncio records that creation site only in debug mode, which
+`IsolatedAsyncioTestCase` always turns on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import unittest
+from collections.abc import Iterable
+from typing import Any
+
+_LIBRARY_DIRS = (
+    os.path.dirname(asyncio.__file__),
+    os.path.dirname(unittest.__file__),
+    os.path.dirname(__file__),
+)
+
+
+def describe_task(task: asyncio.Task[Any], status: str) -> str:
+    """Describe an unfinished task: who it is, its `status`, where it waits, where it began."""
+    awaits = " -> ".join(_await_chain(task.get_coro()))
+    waiter = getattr(task, "_fut_waiter", None)
+    if waiter is not None:
+        awaits += f", waiting for {waiter!r}"
+    return (
+        f"{name_task(task)} {status}\n"
+        f"    suspended in {awaits or 'a coroutine that has not started yet'}\n"
+        f"    created at {creation_site(task)}"
+    )
+
+
+def name_task(task: asyncio.Task[Any]) -> str:
+    """`Task 'name' running coroutine()`: enough to pick the task out of the test's code."""
+    return f"Task {task.get_name()!r} running {_qualname(task.get_coro())}()"
+
+
+def creation_site(task: asyncio.Task[Any]) -> str:
+    """The line outside asyncio, unittest and this toolkit that created `task`, as `file:line`."""
+    stack: Iterable[Any] | None = getattr(task, "_source_traceback", None)
+    if not stack:
+        return "an unknown place (asyncio debug mode was off when the task was created)"
+    frames = list(stack)
+    own = [frame for frame in frames if not is_library_file(frame.filename)]
+    frame = (own or frames)[-1]
+    return f"{place(frame.filename, frame.lineno)} in {frame.name}"
+
+
+def is_library_file(filename: str) -> bool:
+    """Whether `filename` is part of asyncio, unittest or this toolkit: never the culprit."""
+    return filename.startswith(_LIBRARY_DIRS)
+
+
+def place(filename: str, lineno: int | None) -> str:
+    """`file:line`, with the file relative to the working directory when it lies inside it."""
+    relative = os.path.relpath(filename) if os.path.isabs(filename) else filename
+    shown = filename if relative.startswith("..") else relative
+    return f"{shown}:{lineno}"
+
+
+def pending_tasks(loop: asyncio.AbstractEventLoop) -> list[asyncio.Task[Any]]:
+    """The tasks of `loop` that have not finished, oldest first as far as asyncio keeps order."""
+    return [task for task in asyncio.all_tasks(loop) if not task.done()]
+
+
+def _await_chain(awaitable: object) -> list[str]:
+    steps = []
+    current: object = awaitable
+    while current is not None:
+        frame = getattr(current, "cr_frame", None) or getattr(current, "gi_frame", None)
+        if frame is None:
+            break
+        where = place(frame.f_code.co_filename, frame.f_lineno)
+        steps.append(f"{_qualname(current)}() at {where}")
+        current = getattr(current, "cr_await", None) or getattr(current, "gi_yieldfrom", None)
+    return steps
+
+
+def _qualname(obj: object) -> str:
+    return str(getattr(obj, "__qualname__", type(obj).__qualname__))

@@ -1,0 +1,172 @@
+"""Base classes for the project's asyncio tests: strict about asyncio's silent errors.
+
+`AsyncTestCase` is `unittest.IsolatedAsyncioTestCase` plus a verdict on what the test left
+behind. `VirtualTimeTestCase` is the same on a loop whose clock jumps over idle waits, for code
+that sleeps, times out and retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import gc
+import sys
+import unittest
+from typing import ClassVar
+
+from tests.support._tasks import pending_tasks
+from tests.support.diagnostics import Checks, Diagnostics
+from tests.support.virtual_time import VirtualClock, VirtualTimeLoop
+
+# Keeps this module's frames out of failure tracebacks, as unittest does for its own.
+__unittest = True
+
+
+class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
+    """An `IsolatedAsyncioTestCase` that fails tests on the mistakes asyncio only whispers about.
+
+    Each test runs, as in its base class, on a fresh event loop in debug mode: `asyncSetUp`,
+    the test, `asyncTearDown` and the async cleanups. After the last cleanup the loop is
+    closed, garbage is collected, and the test fails if, at any point, it:
+
+    - left a task pending at the end (`fail_on_pending_tasks`); the task is cancelled, so it
+      cannot run on into the next test;
+    - created a coroutine and never awaited it (`fail_on_unawaited_coroutines`);
+    - lost an exception: a task failed and nothing awaited it or read `.exception()`
+      (`fail_on_lost_exceptions`);
+    - left a socket, transport, subprocess or event loop unclosed (`fail_on_unclosed_resources`);
+    - blocked the loop in one callback for `slow_callback_duration` seconds of real time or more
+      (`fail_on_slow_callbacks`).
+
+    The failure message names each culprit and, where Python recorded it, the line that
+    created it: task creation sites and coroutine origins are recorded in debug mode. Set a
+    `fail_on_*` attribute to False on a class to turn its check off there.
+
+    Releasing what `asyncSetUp` acquired: `IsolatedAsyncioTestCase` skips `asyncTearDown` when
+    `asyncSetUp` raises (CPython gh-96139), so whatever a failing `asyncSetUp` had acquired
+    would leak, and the checks above would then report it. Register each release right after
+    its acquisition; cleanups run whatever happens:
+
+        async def asyncSetUp(self) -> None:
+            self.client = await self.enterAsyncContext(Client.connect(URL))
+            self.server = await asyncio.start_server(handle, "127.0.0.1", 0)
+            self.addAsyncCleanup(close_server, self.server)
+    """
+
+    slow_callback_duration: ClassVar[float] = 0.1
+    fail_on_pending_tasks: ClassVar[bool] = True
+    fail_on_unawaited_coroutines: ClassVar[bool] = True
+    fail_on_lost_exceptions: ClassVar[bool] = True
+    fail_on_unclosed_resources: ClassVar[bool] = True
+    fail_on_slow_callbacks: ClassVar[bool] = True
+
+    _asyncioRunner: asyncio.Runner | None
+    _diagnostics: Diagnostics | None = None
+
+    def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+        try:
+            return super().run(result)
+        finally:
+            if self._diagnostics is not None:
+                self._diagnostics.finish()
+                self._diagnostics = None
+
+    def _callSetUp(self) -> None:
+        # The hook IsolatedAsyncioTestCase itself uses to create the loop before setUp.
+        loop = self._runner().get_loop()
+        loop.slow_callback_duration = self.slow_callback_duration
+        self._diagnostics = Diagnostics(self._checks(), self.slow_callback_duration)
+        self._diagnostics.start(loop)
+        self.addCleanup(self._judge_what_was_left)
+        super()._callSetUp()  # type: ignore[misc]
+
+    def _checks(self) -> Checks:
+        return Checks(
+            pending_tasks=self.fail_on_pending_tasks,
+            unawaited_coroutines=self.fail_on_unawaited_coroutines,
+            lost_exceptions=self.fail_on_lost_exceptions,
+            unclosed_resources=self.fail_on_unclosed_resources,
+            slow_callbacks=self.fail_on_slow_callbacks,
+        )
+
+    def _runner(self) -> asyncio.Runner:
+        if self._asyncioRunner is None:
+            raise RuntimeError("the test's asyncio runner does not exist yet")
+        return self._asyncioRunner
+
+    def _judge_what_was_left(self) -> None:
+        # Registered first, so it runs after every other cleanup.
+        diagnostics = self._diagnostics
+        if diagnostics is None:
+            return
+        runner = self._runner()
+        try:
+            diagnostics.note_pending_tasks(pending_tasks(runner.get_loop()))
+            runner.close()
+            gc.collect()
+        finally:
+            problems = diagnostics.finish()
+        if problems:
+            self.fail(
+                f"the test left {len(problems)} problem(s) behind "
+                "(each [name] is the class attribute that turns its check off):\n"
+                + "\n".join(problems)
+            )
+
+
+class VirtualTimeTestCase(AsyncTestCase):
+    """An `AsyncTestCase` whose every phase runs on virtual time, read through `self.clock`.
+
+    `self.clock` is a `VirtualClock` (it satisfies the service's `Clock` protocol): pass it to
+    the code under test. Its `monotonic()` equals `loop.time()`, and `now()` starts at the
+    class attribute `start_time`. Whenever every task is waiting for a timer, time jumps to
+    the earliest deadline at once, so `await asyncio.sleep(3600)` returns immediately with the
+    clock an hour later, and timers still fire in deadline order.
+
+    - `autojump = False` stops the jumps: time then moves only inside
+      `await self.clock.advance(seconds)`, which runs everything due on the way.
+    - Real work is never cut short: while an executor job (`asyncio.to_thread`,
+      `run_in_executor`) or a subprocess runs, the loop waits for it in real time; sockets
+      and pipes get `io_grace` seconds of real time to deliver before each jump.
+    - A deadlock fails the test after `deadlock_timeout` seconds of real time, listing every
+      waiting task and where it is suspended, instead of hanging.
+
+    A suite written for `IsolatedAsyncioTestCase` runs unchanged on this base, except tests
+    that measure real elapsed time. The clock exists from `setUp` on, one per test.
+    """
+
+    start_time: ClassVar[dt.datetime] = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    autojump: ClassVar[bool] = True
+    deadlock_timeout: ClassVar[float] = 0.5
+    io_grace: ClassVar[float] = 0.01
+
+    clock: VirtualClock
+
+    def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+        try:
+            return super().run(result)
+        finally:
+            # The standard runner unsets the loop it set; a loop factory's loop is ours to unset.
+            asyncio.set_event_loop(None)
+
+    def _new_loop(self) -> VirtualTimeLoop:
+        self.clock = VirtualClock(self.start_time, autojump=self.autojump)
+        loop = VirtualTimeLoop(
+            self.clock, deadlock_timeout=self.deadlock_timeout, io_grace=self.io_grace
+        )
+        # As with the standard runner, sync setUp code may call asyncio.get_event_loop().
+        asyncio.set_event_loop(loop)
+        return loop
+
+    if sys.version_info >= (3, 13):
+
+        def __init__(self, methodName: str = "runTest") -> None:
+            super().__init__(methodName)
+            self.loop_factory = self._new_loop
+
+    else:
+
+        def _setupAsyncioRunner(self) -> None:
+            # Before 3.13 IsolatedAsyncioTestCase takes no loop_factory: build its runner as it
+            # would, with ours.
+            self._asyncioRunner = asyncio.Runner(debug=True, loop_factory=self._new_loop)

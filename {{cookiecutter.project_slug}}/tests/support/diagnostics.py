@@ -1,0 +1,201 @@
+"""Turning what asyncio reports on the side into test failures.
+
+asyncio reports most mistakes where no test can see them. A coroutine that was never awaited,
+or a socket, transport or event loop that was never closed, is a warning issued while the
+garbage collector finalizes the object; an exception cannot escape a finalizer, so even with
+`-W error` Python only prints "Exception ignored in ..." and the test passes. A task exception
+that nobody retrieved goes to the loop's exception handler, and a callback that blocked the
+loop is a log record on the `asyncio` logger.
+
+`Diagnostics` listens on each of those channels while one test runs, whatever the warning
+filters of the surrounding runner (`python -m unittest`, pytest, `-W error::ResourceWarning`):
+
+- warnings: inside its own `warnings.catch_warnings()`, it shows the two warnings it judges
+  every time and takes them from `warnings.showwarning`; should a test turn them into errors
+  anyway, `sys.unraisablehook` catches them from the finalizer;
+- the loop's exception handler, for lost exceptions and destroyed pending tasks (it then
+  passes them on, so they are still logged as asyncio would);
+- a handler on the `asyncio` logger, for "Executing <callback> took N seconds".
+
+Everything else it receives goes on to where it was going. `finish()` stops listening and
+returns the problems found, one readable paragraph each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import re
+import sys
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from tests.support._tasks import creation_site, describe_task, is_library_file, name_task, place
+
+_UNAWAITED = r"coroutine .* was never awaited"
+_ORIGIN_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)')
+_SLOW_CALLBACK_LOG = "Executing %s took %.3f seconds"
+# Deep enough to reach from asyncio's internals to the test's own line.
+_ORIGIN_DEPTH = 10
+
+
+@dataclass(frozen=True)
+class Checks:
+    """Which problems fail a test; `AsyncTestCase` sets each from its `fail_on_*` attribute."""
+
+    pending_tasks: bool = True
+    unawaited_coroutines: bool = True
+    lost_exceptions: bool = True
+    unclosed_resources: bool = True
+    slow_callbacks: bool = True
+
+
+class Diagnostics:
+    """The problems asyncio reported during one test, gathered from every channel it uses.
+
+    Call `start(loop)` before the test's first phase, `note_pending_tasks()` while the loop
+    still holds the test's leftovers, and `finish()` after the loop is closed and garbage has
+    been collected; `finish()` is safe to call twice.
+    """
+
+    def __init__(self, checks: Checks, slow_callback_duration: float) -> None:
+        self._checks = checks
+        self._slow_callback_duration = slow_callback_duration
+        self._problems: list[str] = []
+        self._listening = False
+        self._warnings = warnings.catch_warnings()
+        self._log_handler = _Forward(self._on_log_record)
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Begin listening; the problems reported from now on count against the test."""
+        self._listening = True
+        self._loop = loop
+        self._outer_exception_handler = loop.get_exception_handler()
+        loop.set_exception_handler(self._on_loop_exception)
+        self._warnings.__enter__()
+        if self._checks.unclosed_resources:
+            warnings.filterwarnings("always", category=ResourceWarning)
+        if self._checks.unawaited_coroutines:
+            warnings.filterwarnings("always", message=_UNAWAITED, category=RuntimeWarning)
+        self._outer_showwarning = warnings.showwarning
+        warnings.showwarning = self._showwarning
+        self._outer_unraisablehook = sys.unraisablehook
+        sys.unraisablehook = self._on_unraisable
+        logging.getLogger("asyncio").addHandler(self._log_handler)
+        self._outer_origin_depth = sys.get_coroutine_origin_tracking_depth()
+        sys.set_coroutine_origin_tracking_depth(max(self._outer_origin_depth, _ORIGIN_DEPTH))
+        # Objects older than the test are not its garbage; freezing them keeps the collection
+        # before judging as cheap as the test is small.
+        gc.freeze()
+
+    def note_pending_tasks(self, tasks: list[asyncio.Task[Any]]) -> None:
+        """Record the tasks the test left unfinished, before anything cancels them."""
+        if self._checks.pending_tasks:
+            for task in tasks:
+                status = "was still pending when the test ended (now cancelled)"
+                self._add("fail_on_pending_tasks", describe_task(task, status))
+
+    def finish(self) -> list[str]:
+        """Stop listening, restore every hook, and return the problems found."""
+        if self._listening:
+            self._listening = False
+            gc.unfreeze()
+            sys.set_coroutine_origin_tracking_depth(self._outer_origin_depth)
+            logging.getLogger("asyncio").removeHandler(self._log_handler)
+            sys.unraisablehook = self._outer_unraisablehook
+            self._warnings.__exit__(None, None, None)
+            if self._loop.get_exception_handler() == self._on_loop_exception:
+                self._loop.set_exception_handler(self._outer_exception_handler)
+        return self._problems
+
+    def _add(self, check: str, text: str) -> None:
+        self._problems.append(f"[{check}] {text}")
+
+    def _judges(self, category: type[Warning], text: str) -> str | None:
+        if issubclass(category, ResourceWarning) and self._checks.unclosed_resources:
+            return "fail_on_unclosed_resources"
+        if (
+            issubclass(category, RuntimeWarning)
+            and re.match(_UNAWAITED, text)
+            and self._checks.unawaited_coroutines
+        ):
+            return "fail_on_unawaited_coroutines"
+        return None
+
+    def _record_warning(self, check: str, text: str) -> None:
+        if check == "fail_on_unclosed_resources":
+            self._add(check, f"A resource was never closed: {text}")
+            return
+        first_line = text.splitlines()[0]
+        origins = [m for m in _ORIGIN_FRAME.finditer(text) if not is_library_file(m["file"])]
+        site = ""
+        if origins:
+            origin = origins[-1]
+            site = f"; created at {place(origin['file'], int(origin['line']))} in {origin['func']}"
+        self._add(check, f"{first_line[0].upper()}{first_line[1:]}{site}")
+
+    def _showwarning(  # noqa: PLR0913, PLR0917 -- the signature of warnings.showwarning
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        check = self._judges(category, str(message))
+        if check is None:
+            self._outer_showwarning(message, category, filename, lineno, file, line)
+        else:
+            self._record_warning(check, str(message))
+
+    def _on_unraisable(self, unraisable: Any) -> None:
+        error = unraisable.exc_value
+        check = self._judges(type(error), str(error)) if isinstance(error, Warning) else None
+        if check is None:
+            self._outer_unraisablehook(unraisable)
+        else:
+            self._record_warning(check, str(error))
+
+    def _on_loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        message = str(context.get("message", ""))
+        future = context.get("future")
+        exception = context.get("exception")
+        if "exception was never retrieved" in message and self._checks.lost_exceptions:
+            culprit = name_task(future) if isinstance(future, asyncio.Task) else repr(future)
+            created = creation_site(future) if isinstance(future, asyncio.Task) else "unknown"
+            self._add(
+                "fail_on_lost_exceptions",
+                f"{message}: {culprit} raised {exception!r}, which nothing awaited or read\n"
+                f"    created at {created}",
+            )
+        task = context.get("task")
+        if isinstance(task, asyncio.Task) and self._checks.pending_tasks:
+            self._add("fail_on_pending_tasks", describe_task(task, "was destroyed while pending"))
+        if self._outer_exception_handler is None:
+            loop.default_exception_handler(context)
+        else:
+            self._outer_exception_handler(loop, context)
+
+    def _on_log_record(self, record: logging.LogRecord) -> None:
+        if record.msg == _SLOW_CALLBACK_LOG and self._checks.slow_callbacks:
+            culprit, seconds = record.args if isinstance(record.args, tuple) else ("?", 0.0)
+            self._add(
+                "fail_on_slow_callbacks",
+                f"A callback blocked the event loop for {seconds:.3f} s of real time "
+                f"(slow_callback_duration is {self._slow_callback_duration} s): {culprit}",
+            )
+
+
+class _Forward(logging.Handler):
+    """A logging handler that hands each record to a function."""
+
+    def __init__(self, receive: Callable[[logging.LogRecord], None]) -> None:
+        super().__init__()
+        self._receive = receive
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._receive(record)

@@ -1,0 +1,262 @@
+"""Virtual time: a clock that jumps to the next deadline instead of waiting for it.
+
+Two times matter in an asyncio test. Real time is what the machine spends; virtual time is what
+the code under test sees through `loop.time()` and the `Clock` it was given. On a
+`VirtualTimeLoop` they part ways: virtual time stands still while callbacks run, and when the
+loop has nothing to do but wait for a timer, virtual time jumps straight to that timer's
+deadline. An hour of timeouts, retries and heartbeats then runs in milliseconds, in exactly
+the order and at exactly the instants it would have had for real.
+
+The rule for a jump, checked each time the loop runs out of ready callbacks:
+
+1. Real work first. While a job sent to an executor (`run_in_executor`, `asyncio.to_thread`,
+   `getaddrinfo`) or a subprocess is still running, the loop waits for it in real time, and
+   virtual time flows at the pace of real time up to the next deadline, never past it. So
+   `wait_for(to_thread(time.sleep, 0.05), 1)` succeeds, as it would on a real loop.
+2. Then I/O. If the loop watches any socket or pipe besides its own wake-up pipe, it polls
+   them for `io_grace` seconds of real time (0.01 s by default); whatever arrives is handled
+   before time moves. Peers on the same loop answer within that poll; a peer in a thread you
+   started yourself must answer within it (start it with `asyncio.to_thread` to be waited for).
+3. Then the jump, to the earliest of: the next timer, and the target of any pending
+   `clock.advance()`. With `autojump` off, only a pending `advance()` lets time move.
+4. Nothing to jump to and nothing in flight is a deadlock: after `deadlock_timeout` seconds of
+   real time without an event, the loop cancels every task and raises `DeadlockError`, which
+   lists the tasks and where each one waits.
+
+Time is kept as an integer count of nanoseconds, so it never drifts: a million steps of 0.1 s
+land on exactly 100,000 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import heapq
+import itertools
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any, TypeVar, TypeVarTuple
+
+from tests.support._loop_core import LoopCore
+from tests.support._tasks import describe_task, pending_tasks
+
+_T = TypeVar("_T")
+_Ts = TypeVarTuple("_Ts")
+
+_NS_PER_SECOND = 1_000_000_000
+_DEFAULT_START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+# asyncio records a creation site (a walk of ten stack frames, tens of microseconds in debug
+# mode) for every handle, timer and future. Only a task's creation site ever names a culprit in
+# a report; the loop skips the walk for the callers below, which a sleep alone calls three times.
+_CALLERS_WITHOUT_SITES = frozenset(
+    function.__code__
+    for function in (
+        asyncio.Handle.__init__,
+        asyncio.Handle.cancel,
+        asyncio.BaseEventLoop.create_future,
+    )
+)
+
+
+def _to_ns(seconds: float) -> int:
+    return round(seconds * _NS_PER_SECOND)
+
+
+class DeadlockError(AssertionError):
+    """Every task waits for something that no timer, I/O, thread or subprocess can bring.
+
+    An `AssertionError`, so a test that deadlocks is reported as a failure, not an error.
+    """
+
+
+class VirtualClock:
+    """The test's clock: the `Clock` the code under test is given, on virtual time.
+
+    Virtual time is what the code under test sees; real time is what the machine spends. The
+    two part ways because this clock does not tick by itself: it is set by the loop it drives.
+    `monotonic()` equals the loop's `time()`, starting at 0.0; `now()` is `start` plus the same
+    elapsed time, timezone-aware in UTC. Both move only when the `VirtualTimeLoop` driving this
+    clock jumps or flows (see the module docstring), or when a task awaits `advance()`.
+
+    `autojump` (on by default) lets the loop jump to the next timer whenever it is idle. Turn
+    it off to step time by hand: then timers fire only inside `await clock.advance(seconds)`.
+    """
+
+    def __init__(self, start: dt.datetime = _DEFAULT_START, *, autojump: bool = True) -> None:
+        if start.tzinfo is None:
+            raise ValueError("start must be timezone-aware, e.g. datetime(2024, 1, 1, tzinfo=UTC)")
+        self.autojump = autojump
+        self._start = start.astimezone(dt.UTC)
+        self._now_ns = 0
+        self._advances: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def monotonic(self) -> float:
+        """Virtual seconds since the clock started; the same value as `loop.time()`."""
+        return self._now_ns / _NS_PER_SECOND
+
+    def now(self) -> dt.datetime:
+        """The virtual wall-clock time: `start` plus the virtual time elapsed, in UTC."""
+        return self._start + dt.timedelta(microseconds=self._now_ns // 1000)
+
+    async def sleep(self, seconds: float) -> None:
+        """Suspend the calling task for `seconds` of virtual time."""
+        await asyncio.sleep(seconds)
+
+    async def advance(self, seconds: float) -> None:
+        """Move virtual time forward by `seconds`, running everything that falls due on the way.
+
+        Timers fire in deadline order, each at its own instant, and whatever they set off
+        (callbacks, task steps, new timers inside the window) runs before time moves on.
+        Returns once virtual time is exactly `seconds` later. Works with autojump on or off.
+        """
+        if seconds < 0:
+            raise ValueError(f"cannot advance time by a negative amount ({seconds} s)")
+        loop = asyncio.get_running_loop()
+        if getattr(loop, "clock", None) is not self:
+            raise RuntimeError("advance() must be awaited on the VirtualTimeLoop of this clock")
+        arrived: asyncio.Future[None] = loop.create_future()
+        target = (self._now_ns + _to_ns(seconds), next(self._order), arrived)
+        heapq.heappush(self._advances, target)
+        await arrived
+
+    def _next_stop(self, timer_ns: int | None) -> int | None:
+        """Where the loop may jump to when idle, given the next timer; None if nowhere."""
+        while self._advances and self._advances[0][2].done():
+            heapq.heappop(self._advances)
+        if not self._advances:
+            return timer_ns if self.autojump else None
+        target = self._advances[0][0]
+        return target if timer_ns is None else min(timer_ns, target)
+
+    def _finish_advances(self) -> bool:
+        """Complete the advances whose target has been reached; tell whether there were any."""
+        finished = False
+        while self._advances and self._advances[0][0] <= self._now_ns:
+            arrived = heapq.heappop(self._advances)[2]
+            if not arrived.done():
+                arrived.set_result(None)
+                finished = True
+        return finished
+
+
+class VirtualTimeLoop(LoopCore):
+    """An asyncio event loop whose `time()` is a `VirtualClock` (see the module docstring).
+
+    Use it wherever a loop factory is accepted, for example
+    `asyncio.Runner(loop_factory=VirtualTimeLoop)`; `VirtualTimeTestCase` does this for you.
+    Everything else behaves as the standard selector loop does, debug mode included, except
+    that in debug mode creation sites are recorded for tasks (and, by coroutine origin
+    tracking, for coroutines) but not for each callback handle and bare future, and slow
+    callbacks are measured in real time.
+    """
+
+    def __init__(
+        self,
+        clock: VirtualClock | None = None,
+        *,
+        deadlock_timeout: float = 0.5,
+        io_grace: float = 0.01,
+    ) -> None:
+        self.clock = clock or VirtualClock()
+        self.deadlock_timeout = deadlock_timeout
+        self.io_grace = io_grace
+        self._executor_jobs: set[asyncio.Future[Any]] = set()
+        self._helper_threads = 0
+        self._subprocesses: list[asyncio.SubprocessTransport] = []
+        super().__init__()
+        self._own_fds = len(self._selector.get_map())
+
+    def time(self) -> float:
+        return self.clock._now_ns / _NS_PER_SECOND
+
+    def get_debug(self) -> bool:
+        return self._debug and sys._getframe(1).f_code not in _CALLERS_WITHOUT_SITES
+
+    def run_in_executor(
+        self, executor: Executor | None, func: Callable[[*_Ts], _T], *args: *_Ts
+    ) -> asyncio.Future[_T]:
+        job = super().run_in_executor(executor, func, *args)
+        self._executor_jobs.add(job)
+        job.add_done_callback(self._executor_jobs.discard)
+        return job
+
+    async def shutdown_default_executor(self, *args: Any, **kwargs: Any) -> None:
+        # The executor is joined from a helper thread, behind a timeout that a jump would expire.
+        self._helper_threads += 1
+        try:
+            await super().shutdown_default_executor(*args, **kwargs)
+        finally:
+            self._helper_threads -= 1
+
+    async def subprocess_exec(self, *args: Any, **kwargs: Any) -> Any:
+        transport, protocol = await super().subprocess_exec(*args, **kwargs)
+        self._subprocesses.append(transport)
+        return transport, protocol
+
+    async def subprocess_shell(self, *args: Any, **kwargs: Any) -> Any:
+        transport, protocol = await super().subprocess_shell(*args, **kwargs)
+        self._subprocesses.append(transport)
+        return transport, protocol
+
+    def _idle_wait(self) -> list[Any]:
+        clock = self.clock
+        if self._timers and self._timers[0][0] < self._due_limit():
+            return self._selector.select(0)
+        if clock._advances and clock._finish_advances():
+            return self._selector.select(0)
+        timer = self._next_timer_ns()
+        stop = timer if clock.autojump and not clock._advances else clock._next_stop(timer)
+        if self._executor_jobs or self._helper_threads or self._subprocess_running():
+            return self._wait_in_real_time(clock._now_ns, stop)
+        selector = self._selector
+        # The wake-up pipe alone needs no poll: whatever a foreign thread or signal sends
+        # through it is read on the next iteration, before any task resumes.
+        events = selector.select(self.io_grace) if len(selector.get_map()) > self._own_fds else []
+        if events:
+            return events
+        if stop is None:
+            return self._wait_out_deadlock(timer)
+        clock._now_ns = stop
+        return events
+
+    def _subprocess_running(self) -> bool:
+        if not self._subprocesses:
+            return False
+        self._subprocesses = [t for t in self._subprocesses if t.get_returncode() is None]
+        return bool(self._subprocesses)
+
+    def _wait_in_real_time(self, now: int, stop: int | None) -> list[Any]:
+        flows = stop is not None or self.clock.autojump
+        timeout = None if stop is None else (stop - now) / _NS_PER_SECOND
+        started = time.monotonic_ns()
+        events = self._selector.select(timeout)
+        if flows:
+            reached = now + time.monotonic_ns() - started
+            self.clock._now_ns = reached if stop is None else min(reached, stop)
+        return events
+
+    def _wait_out_deadlock(self, timer: int | None) -> list[Any]:
+        events = self._selector.select(self.deadlock_timeout)
+        if events:
+            return events
+        raise DeadlockError(self._deadlock_report(timer))
+
+    def _deadlock_report(self, timer: int | None) -> str:
+        if timer is None:
+            cause = "no timer is pending"
+        else:
+            cause = "autojump is off and no task awaits clock.advance(), so no timer can fire"
+        tasks = pending_tasks(self)
+        lines = [
+            f"Deadlock at virtual time {self.time():.9g} s: {cause}, no thread or subprocess is "
+            f"working and no I/O arrived within {self.deadlock_timeout} s of real time.",
+            f"{len(tasks)} task(s) were waiting; all are now cancelled.",
+        ]
+        lines += [describe_task(task, "was waiting") for task in tasks]
+        for task in tasks:
+            task.cancel("deadlock")
+        return "\n".join(lines)

@@ -1,0 +1,259 @@
+"""AsyncTestCase fails tests on asyncio's silent errors, and only on them.
+
+Each test defines a small test class with one deliberate mistake, runs it in-process, and
+checks that the verdict is a failure whose message names the culprit and the line that made it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+import unittest
+import warnings
+from collections.abc import AsyncIterator
+from typing import ClassVar
+
+from tests.support import AsyncTestCase
+from tests.support._child_runs import ChildRun, run_child
+from tests.support._tasks import place
+
+
+def _line_of(marker: str) -> int:
+    """The line of this file that carries `marker` in a comment."""
+    with open(__file__, encoding="utf-8") as source:
+        for number, text in enumerate(source, start=1):
+            if f"# {marker}" in text:
+                return number
+    raise LookupError(marker)
+
+
+async def _wait_forever() -> None:
+    await asyncio.Event().wait()
+
+
+async def _boom() -> None:
+    raise ValueError("boom")
+
+
+class _Mistakes:
+    """One test per mistake, mixed into an AsyncTestCase by `_verdict` (so never discovered)."""
+
+    slow_callback_duration = 0.02
+
+    async def test_leaves_task_pending(self) -> None:
+        asyncio.create_task(_wait_forever(), name="worker")  # pending-task-created  # noqa: RUF006
+        await asyncio.sleep(0)
+
+    async def test_never_awaits_coroutine(self) -> None:
+        _wait_forever()  # type: ignore[unused-coroutine]  # unawaited-created
+
+    async def test_loses_task_exception(self) -> None:
+        asyncio.create_task(_boom(), name="boomer")  # lost-created  # noqa: RUF006
+        await asyncio.sleep(0.001)
+
+    async def test_leaves_socket_open(self) -> None:
+        socket.socket()
+
+    async def test_leaves_event_loop_open(self) -> None:
+        asyncio.new_event_loop()
+
+    async def test_blocks_the_loop(self) -> None:
+        time.sleep(0.03)  # noqa: ASYNC251 -- the mistake under test
+
+
+def _verdict(test_name: str, **attributes: object) -> ChildRun:
+    case = type("Mistake", (_Mistakes, AsyncTestCase), dict(attributes))
+    return run_child(case, test_name)
+
+
+def _created_here(marker: str) -> str:
+    return f"created at {place(__file__, _line_of(marker))}"
+
+
+class DetectionTests(unittest.TestCase):
+    def assert_fails_with(self, run: ChildRun, *fragments: str) -> None:
+        self.assertEqual(run.errors, [], "a mistake must be a failure, not an error")
+        self.assertEqual(len(run.failures), 1, run.report)
+        for fragment in fragments:
+            self.assertIn(fragment, run.failures[0])
+
+    def test_pending_task_names_task_coroutine_and_creation_line(self) -> None:
+        run = _verdict("test_leaves_task_pending")
+        self.assert_fails_with(
+            run,
+            "[fail_on_pending_tasks] Task 'worker' running _wait_forever() was still pending",
+            "Event.wait()",
+            _created_here("pending-task-created"),
+        )
+
+    def test_pending_task_is_cancelled_so_it_cannot_leak(self) -> None:
+        outcomes: list[str] = []
+
+        class Leaky(AsyncTestCase):
+            async def test_leak(self) -> None:
+                async def worker() -> None:
+                    try:
+                        await asyncio.Event().wait()
+                    except asyncio.CancelledError:
+                        outcomes.append("cancelled")
+                        raise
+
+                asyncio.create_task(worker())  # noqa: RUF006 -- the leak under test
+                await asyncio.sleep(0)
+
+        run_child(Leaky)
+        self.assertEqual(outcomes, ["cancelled"])
+
+    def test_unawaited_coroutine_names_it_and_its_creation_line(self) -> None:
+        run = _verdict("test_never_awaits_coroutine")
+        self.assert_fails_with(
+            run,
+            "[fail_on_unawaited_coroutines] Coroutine '_wait_forever' was never awaited",
+            _created_here("unawaited-created"),
+        )
+
+    def test_lost_exception_names_task_exception_and_creation_line(self) -> None:
+        run = _verdict("test_loses_task_exception")
+        self.assert_fails_with(
+            run,
+            "[fail_on_lost_exceptions] Task exception was never retrieved",
+            "Task 'boomer' running _boom() raised ValueError('boom')",
+            _created_here("lost-created"),
+        )
+
+    def test_unclosed_socket(self) -> None:
+        run = _verdict("test_leaves_socket_open")
+        self.assert_fails_with(run, "[fail_on_unclosed_resources]", "unclosed <socket.socket")
+
+    def test_unclosed_event_loop(self) -> None:
+        run = _verdict("test_leaves_event_loop_open")
+        self.assert_fails_with(run, "[fail_on_unclosed_resources]", "unclosed event loop")
+
+    def test_unclosed_transport(self) -> None:
+        class Careless(AsyncTestCase):
+            async def test_forgets_to_close(self) -> None:
+                server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+                self.addAsyncCleanup(server.wait_closed)
+                self.addCleanup(server.close)
+                port = server.sockets[0].getsockname()[1]
+                reader, _ = await asyncio.open_connection("127.0.0.1", port)
+                await reader.read()
+
+        run = run_child(Careless)
+        self.assert_fails_with(run, "[fail_on_unclosed_resources]", "unclosed", "transport")
+
+    def test_slow_callback_names_the_blocking_coroutine(self) -> None:
+        run = _verdict("test_blocks_the_loop")
+        self.assert_fails_with(
+            run,
+            "[fail_on_slow_callbacks] A callback blocked the event loop for 0.0",
+            "slow_callback_duration is 0.02 s",
+            "test_blocks_the_loop()",
+        )
+
+    def test_each_check_turns_off_with_its_class_attribute(self) -> None:
+        cases = {
+            "test_leaves_task_pending": "fail_on_pending_tasks",
+            "test_never_awaits_coroutine": "fail_on_unawaited_coroutines",
+            "test_loses_task_exception": "fail_on_lost_exceptions",
+            "test_leaves_socket_open": "fail_on_unclosed_resources",
+            "test_blocks_the_loop": "fail_on_slow_callbacks",
+        }
+        for test_name, attribute in cases.items():
+            with self.subTest(attribute), warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                warnings.simplefilter("ignore", RuntimeWarning)
+                run = _verdict(test_name, **{attribute: False})
+                self.assertEqual((run.failures, run.errors, run.tests_run), ([], [], 1))
+
+    def test_detects_the_same_when_warnings_are_errors(self) -> None:
+        for test_name, fragment in [
+            ("test_never_awaits_coroutine", "was never awaited"),
+            ("test_leaves_socket_open", "unclosed <socket.socket"),
+        ]:
+            with self.subTest(test_name), warnings.catch_warnings():
+                warnings.simplefilter("error")
+                self.assert_fails_with(_verdict(test_name), fragment)
+
+    def test_detects_warnings_a_test_turns_into_errors_itself(self) -> None:
+        class Strict(AsyncTestCase):
+            async def test_errors_on_warnings(self) -> None:
+                warnings.simplefilter("error")
+                socket.socket()
+
+        self.assert_fails_with(run_child(Strict), "unclosed <socket.socket")
+
+    def test_lists_every_problem_of_a_test(self) -> None:
+        class Sloppy(AsyncTestCase):
+            async def test_two_mistakes(self) -> None:
+                asyncio.create_task(_wait_forever(), name="first")  # noqa: RUF006 -- on purpose
+                _wait_forever()  # type: ignore[unused-coroutine]
+                await asyncio.sleep(0)
+
+        run = run_child(Sloppy)
+        self.assert_fails_with(run, "2 problem(s)", "Task 'first'", "was never awaited")
+
+    def test_correct_code_passes(self) -> None:
+        class Careful(AsyncTestCase):
+            async def test_awaits_its_tasks(self) -> None:
+                task = asyncio.create_task(asyncio.sleep(0.001))
+                await task
+
+            async def test_reads_task_exceptions(self) -> None:
+                task = asyncio.create_task(_boom())
+                await asyncio.wait([task])
+                self.assertIsInstance(task.exception(), ValueError)
+
+            async def test_closes_connections(self) -> None:
+                server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", 0)
+                port = server.sockets[0].getsockname()[1]
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                await reader.read()
+                writer.close()
+                await writer.wait_closed()
+                server.close()
+                await server.wait_closed()
+
+            async def test_blocks_in_a_thread(self) -> None:
+                await asyncio.to_thread(time.sleep, 0.03)
+
+        run = run_child(Careful)
+        self.assertEqual((run.report, run.tests_run), ("", 4))
+
+
+class SetUpReleaseTests(unittest.TestCase):
+    """gh-96139: asyncTearDown does not run when asyncSetUp fails, but cleanups do."""
+
+    def test_what_a_failing_async_set_up_acquired_is_released(self) -> None:
+        events: list[str] = []
+
+        @contextlib.asynccontextmanager
+        async def connection(name: str) -> AsyncIterator[str]:
+            events.append(f"open {name}")
+            yield name
+            events.append(f"close {name}")
+
+        class HalfSetUp(AsyncTestCase):
+            resources: ClassVar[list[str]] = []
+
+            async def asyncSetUp(self) -> None:
+                await self.enterAsyncContext(connection("database"))
+                server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+                self.addAsyncCleanup(server.wait_closed)
+                self.addCleanup(server.close)
+                self.addCleanup(events.append, "close server")
+                raise ConnectionError("the cache is down")
+
+            async def asyncTearDown(self) -> None:
+                events.append("asyncTearDown")
+
+            async def test_never_runs(self) -> None:
+                events.append("test")
+
+        run = run_child(HalfSetUp)
+        self.assertEqual(run.failures, [])
+        self.assertEqual(len(run.errors), 1)
+        self.assertIn("ConnectionError: the cache is down", run.errors[0])
+        self.assertEqual(events, ["open database", "close server", "close database"])

@@ -1,0 +1,166 @@
+"""Virtual time waits for real work, reports deadlocks, and spans every phase of a test."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import shutil
+import socket
+import time
+import unittest
+
+from tests.support import VirtualTimeTestCase
+from tests.support._child_runs import run_child
+from tests.support.virtual_time import VirtualTimeLoop
+
+
+class RealWorkTests(VirtualTimeTestCase):
+    async def test_thread_work_is_not_cut_short_by_a_timeout(self) -> None:
+        await asyncio.wait_for(asyncio.to_thread(time.sleep, 0.05), timeout=1)
+        self.assertGreaterEqual(self.clock.monotonic(), 0.05)
+        self.assertLess(self.clock.monotonic(), 1.0)
+
+    async def test_thread_work_that_outlasts_its_timeout_times_out(self) -> None:
+        with self.assertRaises(TimeoutError):
+            await asyncio.wait_for(asyncio.to_thread(time.sleep, 0.05), timeout=0.01)
+        self.assertEqual(self.clock.monotonic(), 0.01)
+
+    async def test_executor_jobs_are_waited_for(self) -> None:
+        loop = asyncio.get_running_loop()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            job = loop.run_in_executor(pool, time.sleep, 0.03)
+            await asyncio.wait_for(job, timeout=0.5)
+
+    async def test_loopback_exchange_with_a_peer_on_the_loop(self) -> None:
+        async def answer_after_a_second(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        ) -> None:
+            request = await reader.readline()
+            await asyncio.sleep(1)
+            writer.write(request.upper())
+            await writer.drain()
+            writer.close()
+            await writer.wait_closed()
+
+        server = await asyncio.start_server(answer_after_a_second, "127.0.0.1", 0)
+        self.addAsyncCleanup(server.wait_closed)
+        self.addCleanup(server.close)
+        reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname())
+        writer.write(b"ping\n")
+        self.assertEqual(await asyncio.wait_for(reader.readline(), timeout=5), b"PING\n")
+        self.assertEqual(self.clock.monotonic(), 1.0)
+        writer.close()
+        await writer.wait_closed()
+
+    async def test_loopback_exchange_with_a_peer_in_a_thread(self) -> None:
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+
+            def serve_slowly() -> None:
+                connection, _ = listener.accept()
+                with connection:
+                    request = connection.recv(100)
+                    time.sleep(0.05)
+                    connection.sendall(request.upper())
+
+            peer = asyncio.create_task(asyncio.to_thread(serve_slowly))
+            reader, writer = await asyncio.open_connection(*listener.getsockname())
+            writer.write(b"ping")
+            self.assertEqual(await asyncio.wait_for(reader.read(), timeout=1), b"PING")
+            writer.close()
+            await writer.wait_closed()
+            await peer
+
+    @unittest.skipUnless(shutil.which("sleep"), "needs the sleep command")
+    async def test_subprocess_is_waited_for(self) -> None:
+        process = await asyncio.create_subprocess_exec("sleep", "0.05")
+        self.assertEqual(await asyncio.wait_for(process.wait(), timeout=1), 0)
+        self.assertLess(self.clock.monotonic(), 1.0)
+
+
+class PhaseTests(VirtualTimeTestCase):
+    seen: list[tuple[str, bool, float]]
+
+    def setUp(self) -> None:
+        self.seen = [("setUp", isinstance(asyncio.get_event_loop(), VirtualTimeLoop), 0.0)]
+
+    async def asyncSetUp(self) -> None:
+        self.note("asyncSetUp")
+        await asyncio.sleep(1)
+        self.addAsyncCleanup(self.cleanup)
+
+    def note(self, phase: str) -> None:
+        loop = asyncio.get_running_loop()
+        self.seen.append((phase, isinstance(loop, VirtualTimeLoop), self.clock.monotonic()))
+
+    async def cleanup(self) -> None:
+        await asyncio.sleep(1)
+        self.note("cleanup")
+        expected = [
+            ("setUp", True, 0.0),
+            ("asyncSetUp", True, 0.0),
+            ("test", True, 1.0),
+            ("asyncTearDown", True, 2.0),
+            ("cleanup", True, 4.0),
+        ]
+        if self.seen != expected:
+            raise AssertionError(f"phases saw {self.seen}")
+
+    async def test_every_phase_runs_on_the_same_virtual_clock(self) -> None:
+        self.note("test")
+        await asyncio.sleep(1)
+
+    async def asyncTearDown(self) -> None:
+        self.note("asyncTearDown")
+        await asyncio.sleep(1)
+
+
+class VerdictTests(unittest.TestCase):
+    def test_deadlock_fails_fast_listing_waiting_tasks(self) -> None:
+        class Stuck(VirtualTimeTestCase):
+            deadlock_timeout = 0.05
+
+            async def test_waits_for_nothing(self) -> None:
+                never = asyncio.Event()
+                waiter = asyncio.create_task(never.wait(), name="waiter")
+                await waiter
+
+        started = time.perf_counter()
+        run = run_child(Stuck)
+        self.assertLess(time.perf_counter() - started, 1.0)
+        self.assertEqual((run.errors, len(run.failures)), ([], 1), run.report)
+        for fragment in [
+            "DeadlockError: Deadlock at virtual time 0 s: no timer is pending",
+            "Task 'waiter' running Event.wait() was waiting",
+            "test_waits_for_nothing() at ",
+            "test_virtual_time_real_work.py:",
+        ]:
+            self.assertIn(fragment, run.failures[0])
+
+    def test_manual_time_without_advance_is_a_deadlock(self) -> None:
+        class Forgetful(VirtualTimeTestCase):
+            autojump = False
+            deadlock_timeout = 0.05
+
+            async def test_sleeps_without_advancing(self) -> None:
+                await asyncio.sleep(1)
+
+        run = run_child(Forgetful)
+        self.assertIn("autojump is off and no task awaits clock.advance()", run.report)
+
+    def test_slow_callbacks_are_measured_in_real_time(self) -> None:
+        class Blocking(VirtualTimeTestCase):
+            slow_callback_duration = 0.02
+
+            async def test_blocks(self) -> None:
+                time.sleep(0.03)  # noqa: ASYNC251 -- the mistake under test
+
+        run = run_child(Blocking)
+        self.assertIn("[fail_on_slow_callbacks] A callback blocked the event loop", run.report)
+
+    def test_leaks_are_reported_under_virtual_time_too(self) -> None:
+        class Leaky(VirtualTimeTestCase):
+            async def test_leaks(self) -> None:
+                asyncio.create_task(asyncio.sleep(3600), name="sleeper")  # noqa: RUF006 -- on purpose
+                await asyncio.sleep(1)
+
+        self.assertIn("Task 'sleeper' running sleep() was still pending", run_child(Leaky).report)
