@@ -39,7 +39,7 @@ async def run_with_a_job(self):
 Service.run = run_with_a_job
 """
 
-CRASHING_WORKER = WITH_A_JOB + """
+CRASHING_WORKER = f"""{WITH_A_JOB}
 from {{ cookiecutter.package_name }}.worker import Worker
 
 async def explode(self, job):
@@ -82,8 +82,7 @@ class ShutdownTest(unittest.TestCase):
         self.assertEqual(status, 0, service.output)
         self.assertIn("job slow done", service.output)
         self.assertLess(time.monotonic() - started, GRACE_PERIOD)
-{%- endif %}
-
+{% endif %}
     def test_sigint_mid_job_finishes_the_job_and_exits_0(self) -> None:
         with ServiceProcess(env=FAST, setup_code=WITH_A_JOB) as service:
             service.wait_for_log("job slow started")

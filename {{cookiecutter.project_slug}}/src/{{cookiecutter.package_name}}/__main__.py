@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _serve(settings: Settings) -> None:
     # Imported here, so that --help and configuration errors answer without loading the
     # service's dependencies.
-    from {{ cookiecutter.package_name }}.service import Service, shutdown_on_signals
+    from {{ cookiecutter.package_name }}.service import Service, shutdown_on_signals  # noqa: PLC0415
 
     service = Service(settings, SystemClock())
     with shutdown_on_signals(service):

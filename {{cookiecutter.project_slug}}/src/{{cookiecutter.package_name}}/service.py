@@ -54,7 +54,6 @@ class Service:
 {%- endif %}
         self._ready = False
         self._stop_requested = asyncio.Event()
-        self._shutdown_requests = 0
         self._worker_task: asyncio.Task[None] | None = None
 
     @property
@@ -64,22 +63,22 @@ class Service:
 
     def submit(self, job: Job) -> None:
         """Queue `job` for the worker's next tick."""
-        if self._shutdown_requests:
+        if self._stop_requested.is_set():
             raise ShuttingDownError(f"not accepting job {job.name!r}: the service is shutting down")
         self.worker.queue.put_nowait(job)
 
     def request_shutdown(self) -> None:
         """Begin a graceful shutdown; asked again, stop at once."""
-        self._shutdown_requests += 1
-        if self._shutdown_requests == 1:
-            grace = self.settings.shutdown_grace_period
-            logger.info("shutdown requested: draining for at most %g s", grace)
-            self._ready = False
-            self.worker.stop()
-            self._stop_requested.set()
-        elif self._worker_task is not None and not self._worker_task.done():
-            logger.warning("shutdown requested again: stopping now")
-            self._worker_task.cancel()
+        if self._stop_requested.is_set():
+            if self._worker_task is not None and not self._worker_task.done():
+                logger.warning("shutdown requested again: stopping now")
+                self._worker_task.cancel()
+            return
+        grace = self.settings.shutdown_grace_period
+        logger.info("shutdown requested: draining for at most %g s", grace)
+        self._ready = False
+        self.worker.stop()
+        self._stop_requested.set()
 
     async def run(self) -> None:
         """Serve until a shutdown completes; raise if any part of the service fails."""
@@ -89,7 +88,7 @@ class Service:
             await self.http.start()
 {%- endif %}
             try:
-                if not self._shutdown_requests:
+                if not self._stop_requested.is_set():
                     self._ready = True
                     logger.info("service ready")
                 await self._stop_requested.wait()
