@@ -20,6 +20,7 @@ test: $(TOOLS)
 lint: $(TOOLS)
 	$(VENV)/bin/ruff check hooks tests
 	$(VENV)/bin/ruff format --check hooks tests
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 $(TOOLS): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)

@@ -13,12 +13,18 @@ from pathlib import Path
 from tests.engines import BIN
 
 
-def install(project: Path, venv: Path, python: Path | None = None) -> Path:
-    """Install `project` into a new environment at `venv`; return the environment's Python."""
+def install(
+    project: Path, venv: Path, python: Path | None = None, groups: tuple[str, ...] = ()
+) -> Path:
+    """Install `project`, and its dependency `groups`, into a new environment at `venv`.
+
+    Returns the environment's Python.
+    """
     interpreter = ["--python", str(python)] if python else []
     _uv("venv", "--quiet", *interpreter, str(venv), cwd=project)
     venv_python = venv / "bin" / "python"
-    _uv("pip", "install", "--quiet", "--python", str(venv_python), ".", cwd=project)
+    group_options = [option for group in groups for option in ("--group", group)]
+    _uv("pip", "install", "--quiet", "--python", str(venv_python), ".", *group_options, cwd=project)
     return venv_python
 
 

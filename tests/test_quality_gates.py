@@ -1,0 +1,70 @@
+"""Every generated project passes its own quality gates the day it is made, for every option set.
+
+The gates are the ones its CI and pre-commit hooks run: ruff's lint and format check and
+mypy --strict, with the versions its dev dependency group installs; plus the checks of its
+configuration files: the GitHub workflow and Dependabot schemas (check-jsonschema's vendored
+copies, offline), the pre-commit configuration, and hadolint on the Dockerfile.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.engines import BIN, render
+from tests.environments import install
+from tests.interpreters import find_python
+from tests.option_sets import OPTION_SETS, pythons_for
+
+CONFIG_CHECKS = {
+    "workflow schema": [
+        "check-jsonschema",
+        "--builtin-schema",
+        "vendor.github-workflows",
+        ".github/workflows/ci.yml",
+    ],
+    "dependabot schema": [
+        "check-jsonschema",
+        "--builtin-schema",
+        "vendor.dependabot",
+        ".github/dependabot.yml",
+    ],
+    "pre-commit config": ["pre-commit", "validate-config", ".pre-commit-config.yaml"],
+    "hadolint": ["hadolint", "Dockerfile"],
+}
+PROJECT_GATES = {
+    "ruff check": ["ruff", "check"],
+    "ruff format": ["ruff", "format", "--check"],
+    "mypy --strict": ["mypy"],
+}
+
+
+def run_gate(command: list[str], project: Path) -> str | None:
+    """Run one gate in `project`; return what it printed if it failed."""
+    result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+    return None if result.returncode == 0 else result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("options", OPTION_SETS.values(), ids=OPTION_SETS.keys())
+def test_a_new_project_passes_every_gate(
+    template: Path, tmp_path: Path, options: dict[str, str]
+) -> None:
+    python = find_python(pythons_for(options)[0])
+    if python is None:
+        pytest.skip(f"no Python {pythons_for(options)[0]} on this machine")
+    project = render("cookiecutter", template, options, tmp_path / "out", tmp_path / "home")
+    venv_bin = install(project, tmp_path / "venv", python, groups=("dev",)).parent
+
+    failures = {
+        name: output
+        for name, command in CONFIG_CHECKS.items()
+        if (output := run_gate([str(BIN / command[0]), *command[1:]], project))
+    }
+    failures |= {
+        name: output
+        for name, command in PROJECT_GATES.items()
+        if (output := run_gate([str(venv_bin / command[0]), *command[1:]], project))
+    }
+    assert not failures, "\n".join(f"--- {name}\n{output}" for name, output in failures.items())
