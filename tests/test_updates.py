@@ -1,0 +1,237 @@
+"""Template changes reach existing projects through `copier update` and `cruft update`.
+
+Each test builds the history a team lives through, in a scratch copy of the template where it
+makes its own tags: a project is generated at v1.0.0 and committed; the team edits it; the
+template changes and is tagged v2.0.0; the project is updated. Template changes must arrive,
+the team's edits must survive, edits that do not overlap must merge cleanly, and the updated
+project's own tests must pass. An edit that overlaps a template change must surface as
+copier's inline conflict markers, not be lost.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.engines import BIN, git, isolated_env, run_engine, snapshot_template
+from tests.environments import install
+
+TREE = "{{cookiecutter.project_slug}}"
+WORKER = f"{TREE}/src/{{{{cookiecutter.package_name}}}}/worker.py"
+CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
+
+# What v2.0.0 of the template changes: (file in the template, text before, text after).
+RUNNER_CHANGE = (
+    f"{TREE}/tests/__main__.py",
+    '"""The test runner: ``python -m tests [unittest arguments]``.',
+    '"""The test runner of this project: ``python -m tests [unittest arguments]``.',
+)
+WORKER_CHANGE = (
+    WORKER,
+    '"""Do the work of one job. This example only takes the time the job says it takes."""',
+    '"""Do the work of one job; this example only waits as long as the job says."""',
+)
+README_CHANGE = (
+    f"{TREE}/README.md",
+    "## Quick start\n",
+    "## Quick start\n\nTemplate v2 says hello.\n",
+)
+ADDED_FILE = (f"{TREE}/CONTRIBUTING.md", "# Contributing\n\nRun `python -m tests` first.\n")
+
+# What the team changes in its project: (file in the project, text before, text after).
+TEAM_EDITS = [
+    (
+        "src/my_async_service/worker.py",
+        '"""One unit of work: in this example, a name and how long processing it takes."""',
+        '"""One unit of work from the billing queue."""',
+    ),
+    ("pyproject.toml", '    "aiohttp>=3.10",\n', '    "aiohttp>=3.10",\n    "yarl>=1.9",\n'),
+]
+TEAM_README_SECTION = "\n## Team notes\n\nThe on-call rota lives in the wiki.\n"
+TEAM_TEST = '''"""A test the team added."""
+
+import unittest
+
+
+class TeamTest(unittest.TestCase):
+    def test_the_team_was_here(self) -> None:
+        self.assertTrue(True)
+'''
+OVERLAPPING_EDIT = (
+    "src/my_async_service/worker.py",
+    '"""Do the work of one job. This example only takes the time the job says it takes."""',
+    '"""Send the invoice described by the job."""',
+)
+
+
+@pytest.fixture
+def versioned_template(tmp_path: Path) -> Path:
+    """A scratch template repository whose current commit is tagged v1.0.0."""
+    repository = snapshot_template(tmp_path / "template")
+    git(repository, "tag", "v1.0.0")
+    return repository
+
+
+def release_v2(template: Path) -> None:
+    """Change the template as a maintainer would, commit, and tag v2.0.0."""
+    for name, before, after in (RUNNER_CHANGE, WORKER_CHANGE, README_CHANGE):
+        replace(template / name, before, after)
+    added, text = ADDED_FILE
+    (template / added).write_text(text, encoding="utf-8")
+    git(template, "add", "--all")
+    git(template, "commit", "--quiet", "--message=v2")
+    git(template, "tag", "v2.0.0")
+
+
+def generate_at_v1(engine: str, template: Path, work: Path) -> Path:
+    """Generate the default project from v1.0.0 with `engine`, as a committed git repository."""
+    if engine == "copier":
+        command = [str(BIN / "copier"), "copy", "--defaults", "--quiet", "--vcs-ref", "v1.0.0"]
+        command += ["--data", "copyright_year=2020", str(template), str(work / "my-async-service")]
+        run(command, work, work / "home")
+    else:
+        work.mkdir(parents=True, exist_ok=True)
+        command = [str(BIN / "cruft"), "create", "--no-input", "--checkout", "v1.0.0"]
+        command += ["--extra-context", '{"copyright_year": "2020"}', str(template)]
+        run(command, work, work / "home")
+    project = work / "my-async-service"
+    git(project, "init", "--quiet", "--initial-branch=main")
+    commit_all(project, "generated from the template")
+    return project
+
+
+def make_team_edits(project: Path) -> None:
+    for name, before, after in TEAM_EDITS:
+        replace(project / name, before, after)
+    with (project / "README.md").open("a", encoding="utf-8") as readme:
+        readme.write(TEAM_README_SECTION)
+    (project / "tests" / "test_team.py").write_text(TEAM_TEST, encoding="utf-8")
+    commit_all(project, "the team's changes")
+
+
+def update(engine: str, project: Path, home: Path) -> None:
+    if engine == "copier":
+        run([str(BIN / "copier"), "update", "--defaults", "--quiet"], project, home)
+    else:
+        run(
+            [str(BIN / "cruft"), "update", "--skip-apply-ask", "--checkout", "v2.0.0"],
+            project,
+            home,
+        )
+
+
+@pytest.mark.parametrize("engine", ["copier", "cruft"])
+def test_an_update_brings_template_changes_and_keeps_the_teams_edits(
+    versioned_template: Path, tmp_path: Path, engine: str
+) -> None:
+    template = versioned_template
+    project = generate_at_v1(engine, template, tmp_path / "work")
+    make_team_edits(project)
+    release_v2(template)
+
+    update(engine, project, tmp_path / "work" / "home")
+
+    assert files_with_conflicts(project) == []
+    assert not list(project.rglob("*.rej")), "some changes were rejected"
+    for name, _, after in (RUNNER_CHANGE, WORKER_CHANGE):
+        assert after in read(project, rendered(name)), f"{name}: the template change is missing"
+    assert "Template v2 says hello." in read(project, "README.md")
+    assert (project / "CONTRIBUTING.md").is_file(), "the file the template added is missing"
+    for name, _, after in TEAM_EDITS:
+        assert after in read(project, name), f"{name}: the team's edit was lost"
+    assert read(project, "README.md").endswith(TEAM_README_SECTION)
+    assert (project / "tests" / "test_team.py").is_file()
+    assert "Copyright (c) 2020 " in read(project, "LICENSE"), "the update rewrote the year"
+    assert_tests_pass(project, tmp_path / "venv")
+
+
+def test_an_overlapping_edit_becomes_copier_conflict_markers(
+    versioned_template: Path, tmp_path: Path
+) -> None:
+    template = versioned_template
+    project = generate_at_v1("copier", template, tmp_path / "work")
+    name, before, after = OVERLAPPING_EDIT
+    replace(project / name, before, after)
+    commit_all(project, "the team rewrote the same docstring")
+    release_v2(template)
+
+    update("copier", project, tmp_path / "work" / "home")
+
+    conflicted = files_with_conflicts(project)
+    assert conflicted == [name], f"expected a conflict in {name} only, found {conflicted}"
+    text = read(project, name)
+    assert after in text, "the team's side of the conflict is missing"
+    assert WORKER_CHANGE[2] in text, "the template's side of the conflict is missing"
+
+
+@pytest.mark.parametrize(("before", "after"), [("none", "aiohttp"), ("aiohttp", "none")])
+def test_changing_web_framework_on_update_adds_or_removes_the_web_app(
+    versioned_template: Path, tmp_path: Path, before: str, after: str
+) -> None:
+    work = tmp_path / "work"
+    result = run_engine(
+        "copier", versioned_template, {"web_framework": before}, work, work / "home"
+    )
+    assert result.returncode == 0, result.stderr
+    project = work / "my-async-service"
+    git(project, "init", "--quiet", "--initial-branch=main")
+    commit_all(project, "generated")
+
+    command = [str(BIN / "copier"), "update", "--defaults", "--quiet"]
+    run([*command, "--data", f"web_framework={after}"], project, work / "home")
+
+    web_files = [project / "src/my_async_service/web.py", project / "tests/test_web.py"]
+    has_web = after == "aiohttp"
+    assert [path.is_file() for path in web_files] == [has_web, has_web]
+    assert ('"aiohttp>=' in read(project, "pyproject.toml")) == has_web
+    assert files_with_conflicts(project) == []
+    assert_tests_pass(project, tmp_path / "venv")
+
+
+def rendered(template_path: str) -> str:
+    """The path in a default project of a file at `template_path` in the template."""
+    name = template_path.removeprefix(f"{TREE}/")
+    return name.replace("{{cookiecutter.package_name}}", "my_async_service")
+
+
+def replace(path: Path, before: str, after: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert before in text, f"{path} no longer contains {before!r}: update this test"
+    path.write_text(text.replace(before, after, 1), encoding="utf-8")
+
+
+def read(project: Path, name: str) -> str:
+    return (project / name).read_text(encoding="utf-8")
+
+
+def files_with_conflicts(project: Path) -> list[str]:
+    """The project's files, tracked or new, with a line that begins with a conflict marker."""
+    listed = git(project, "ls-files", "--cached", "--others", "--exclude-standard").split()
+    return sorted(
+        name
+        for name in set(listed)
+        if (project / name).is_file()
+        and any(line.startswith(CONFLICT_MARKERS) for line in read(project, name).splitlines())
+    )
+
+
+def commit_all(project: Path, message: str) -> None:
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", f"--message={message}")
+
+
+def run(command: list[str], cwd: Path, home: Path) -> None:
+    result = subprocess.run(
+        command, cwd=cwd, env=isolated_env(home), capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}"
+
+
+def assert_tests_pass(project: Path, venv: Path) -> None:
+    python = install(project, venv)
+    result = subprocess.run(
+        [str(python), "-m", "tests"], cwd=project, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
