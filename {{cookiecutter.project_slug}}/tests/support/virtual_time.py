@@ -167,6 +167,7 @@ class VirtualTimeLoop(LoopCore):
         self._executor_jobs: set[asyncio.Future[Any]] = set()
         self._helper_threads = 0
         self._subprocesses: list[asyncio.SubprocessTransport] = []
+        self._real_work_since = 0
         super().__init__()
         self._own_fds = len(self._selector.get_map())
 
@@ -179,6 +180,7 @@ class VirtualTimeLoop(LoopCore):
     def run_in_executor(
         self, executor: Executor | None, func: Callable[[*_Ts], _T], *args: *_Ts
     ) -> asyncio.Future[_T]:
+        self._note_real_work_starting()
         job = super().run_in_executor(executor, func, *args)
         self._executor_jobs.add(job)
         job.add_done_callback(self._executor_jobs.discard)
@@ -186,6 +188,7 @@ class VirtualTimeLoop(LoopCore):
 
     async def shutdown_default_executor(self, *args: Any, **kwargs: Any) -> None:
         # The executor is joined from a helper thread, behind a timeout that a jump would expire.
+        self._note_real_work_starting()
         self._helper_threads += 1
         try:
             await super().shutdown_default_executor(*args, **kwargs)
@@ -193,11 +196,13 @@ class VirtualTimeLoop(LoopCore):
             self._helper_threads -= 1
 
     async def subprocess_exec(self, *args: Any, **kwargs: Any) -> Any:
+        self._note_real_work_starting()
         transport, protocol = await super().subprocess_exec(*args, **kwargs)
         self._subprocesses.append(transport)
         return transport, protocol
 
     async def subprocess_shell(self, *args: Any, **kwargs: Any) -> Any:
+        self._note_real_work_starting()
         transport, protocol = await super().subprocess_shell(*args, **kwargs)
         self._subprocesses.append(transport)
         return transport, protocol
@@ -229,14 +234,22 @@ class VirtualTimeLoop(LoopCore):
         self._subprocesses = [t for t in self._subprocesses if t.get_returncode() is None]
         return bool(self._subprocesses)
 
+    def _note_real_work_starting(self) -> None:
+        # Real work runs from the moment it starts, not only while the loop waits for it: count
+        # virtual time from here, so a thread's head start is not lost.
+        if not (self._executor_jobs or self._helper_threads or self._subprocess_running()):
+            self._real_work_since = time.monotonic_ns()
+
     def _wait_in_real_time(self, now: int, stop: int | None) -> list[Any]:
         flows = stop is not None or self.clock.autojump
-        timeout = None if stop is None else (stop - now) / _NS_PER_SECOND
-        started = time.monotonic_ns()
+        already = time.monotonic_ns() - self._real_work_since
+        timeout = None if stop is None else max(stop - now - already, 0) / _NS_PER_SECOND
         events = self._selector.select(timeout)
+        real_now = time.monotonic_ns()
         if flows:
-            reached = now + time.monotonic_ns() - started
+            reached = now + real_now - self._real_work_since
             self.clock._now_ns = reached if stop is None else min(reached, stop)
+        self._real_work_since = real_now
         return events
 
     def _wait_out_deadlock(self, timer: int | None) -> list[Any]:
