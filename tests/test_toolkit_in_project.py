@@ -157,7 +157,7 @@ def test_an_hour_of_virtual_sleep_takes_milliseconds(project: Path) -> None:
                 started = time.perf_counter()
                 await asyncio.sleep(3600)
                 self.assertEqual(self.clock.monotonic(), 3600)
-                self.assertLess(time.perf_counter() - started, 0.05)
+                self.assertLess(time.perf_counter() - started, 0.25)
         """
     result = run_test_module(project, "hour", test)
     assert result.returncode == 0, result.stdout + result.stderr
