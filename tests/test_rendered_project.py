@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.checks import assert_files_parse, assert_no_template_syntax
-from tests.engines import render
+from tests.engines import REPO_ROOT, render
 from tests.option_sets import OPTION_SETS, pythons_for
 
 LICENSE_HEADINGS = {
@@ -94,3 +94,10 @@ def test_ci_keeps_github_expressions_and_tests_every_supported_python(
     assert "${{ matrix.python }}" in workflow
     versions = ", ".join(f'"{version}"' for version in pythons_for(options))
     assert f"python: [{versions}]" in workflow
+
+
+def test_template_file_names_can_be_checked_out_on_windows() -> None:
+    forbidden = set('<>:"\\|?*')
+    tree = REPO_ROOT / "{{cookiecutter.project_slug}}"
+    for path in tree.rglob("*"):
+        assert not forbidden & set(path.name), f"Windows cannot check out {path.relative_to(tree)}"
