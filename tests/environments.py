@@ -28,6 +28,18 @@ def install(
     return venv_python
 
 
+def run_suite(python: Path, project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the project's own runner, ``python -m tests *args``, as its README says to."""
+    return subprocess.run(
+        [str(python), "-m", "tests", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def _uv(*args: str, cwd: Path) -> None:
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
     result = subprocess.run(

@@ -7,13 +7,12 @@ the command its README gives: `python -m tests`.
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.engines import render
-from tests.environments import install
+from tests.environments import install, run_suite
 from tests.interpreters import find_python
 from tests.option_sets import OPTION_SETS, pythons_for
 
@@ -36,14 +35,7 @@ def test_the_generated_suite_passes(
     project = render("cookiecutter", template, options, tmp_path / "out", tmp_path / "home")
     venv_python = install(project, tmp_path / "venv", python)
 
-    result = subprocess.run(
-        [str(venv_python), "-m", "tests"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_suite(venv_python, project)
 
     output = result.stdout + result.stderr
     assert result.returncode == 0, output

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.engines import render
-from tests.environments import install
+from tests.environments import install, run_suite
 
 HEADER = """\
 import asyncio
@@ -122,14 +122,7 @@ def project(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_test_module(project: Path, name: str, body: str) -> subprocess.CompletedProcess[str]:
     """Write `body` as tests/test_<name>.py and run only it with the project's runner."""
     (project / "tests" / f"test_{name}.py").write_text(HEADER + textwrap.dedent(body))
-    return subprocess.run(
-        [str(project / ".venv/bin/python"), "-m", "tests", f"tests.test_{name}"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_suite(project / ".venv/bin/python", project, f"tests.test_{name}")
 
 
 @pytest.mark.parametrize("bug", BUGS)

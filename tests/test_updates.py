@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.engines import BIN, git, isolated_env, run_engine, snapshot_template
-from tests.environments import install
+from tests.environments import install, run_suite
 
 TREE = "{{cookiecutter.project_slug}}"
 WORKER = f"{TREE}/src/{{{{cookiecutter.package_name}}}}/worker.py"
@@ -230,8 +230,5 @@ def run(command: list[str], cwd: Path, home: Path) -> None:
 
 
 def assert_tests_pass(project: Path, venv: Path) -> None:
-    python = install(project, venv)
-    result = subprocess.run(
-        [str(python), "-m", "tests"], cwd=project, capture_output=True, text=True, check=False
-    )
+    result = run_suite(install(project, venv), project)
     assert result.returncode == 0, result.stdout + result.stderr
