@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import logging
 import socket
+import sys
 import time
 import unittest
 import warnings
 from collections.abc import AsyncIterator
-from typing import ClassVar
+from typing import ClassVar, TextIO
 
-from tests.support import AsyncTestCase
+from tests.support import AsyncTestCase, VirtualTimeTestCase
 from tests.support._child_runs import ChildRun, run_child
 from tests.support._tasks import place
 
@@ -61,6 +64,20 @@ class _Mistakes:
 
     async def test_blocks_the_loop(self) -> None:
         time.sleep(0.03)  # noqa: ASYNC251 -- the mistake under test
+
+    async def test_raises_in_a_callback(self) -> None:
+        asyncio.get_running_loop().call_soon(_explode)
+        await asyncio.sleep(0)
+
+    async def test_leaves_subprocess_running(self) -> None:
+        await asyncio.create_subprocess_exec(*_SLEEPER)  # subprocess-started
+
+
+_SLEEPER = (sys.executable, "-c", "import time; time.sleep(30)")
+
+
+def _explode() -> None:
+    raise ValueError("kaboom")  # callback-raised
 
 
 def _verdict(test_name: str, **attributes: object) -> ChildRun:
@@ -138,11 +155,16 @@ class DetectionTests(unittest.TestCase):
                 self.addAsyncCleanup(server.wait_closed)
                 self.addCleanup(server.close)
                 port = server.sockets[0].getsockname()[1]
-                reader, _ = await asyncio.open_connection("127.0.0.1", port)
+                reader, _ = await asyncio.open_connection("127.0.0.1", port)  # transport-opened
                 await reader.read()
 
         run = run_child(Careless)
-        self.assert_fails_with(run, "[fail_on_unclosed_resources]", "unclosed", "transport")
+        self.assert_fails_with(
+            run,
+            "[fail_on_unclosed_resources]",
+            "unclosed",
+            f"opened at {place(__file__, _line_of('transport-opened'))}",
+        )
 
     def test_slow_callback_names_the_blocking_coroutine(self) -> None:
         run = _verdict("test_blocks_the_loop")
@@ -153,6 +175,23 @@ class DetectionTests(unittest.TestCase):
             "test_blocks_the_loop()",
         )
 
+    def test_callback_error_names_callback_exception_and_line(self) -> None:
+        run = _verdict("test_raises_in_a_callback")
+        self.assert_fails_with(
+            run,
+            "[fail_on_callback_errors] Exception in callback _explode()",
+            "ValueError('kaboom')",
+            f"raised at {place(__file__, _line_of('callback-raised'))} in _explode",
+        )
+
+    def test_subprocess_left_running_is_named_with_its_start_line(self) -> None:
+        run = _verdict("test_leaves_subprocess_running")
+        self.assert_fails_with(
+            run,
+            "[fail_on_unclosed_resources] A subprocess was left running",
+            f"started at {place(__file__, _line_of('subprocess-started'))}",
+        )
+
     def test_each_check_turns_off_with_its_class_attribute(self) -> None:
         cases = {
             "test_leaves_task_pending": "fail_on_pending_tasks",
@@ -160,6 +199,7 @@ class DetectionTests(unittest.TestCase):
             "test_loses_task_exception": "fail_on_lost_exceptions",
             "test_leaves_socket_open": "fail_on_unclosed_resources",
             "test_blocks_the_loop": "fail_on_slow_callbacks",
+            "test_raises_in_a_callback": "fail_on_callback_errors",
         }
         for test_name, attribute in cases.items():
             with self.subTest(attribute), warnings.catch_warnings():
@@ -221,6 +261,88 @@ class DetectionTests(unittest.TestCase):
 
         run = run_child(Careful)
         self.assertEqual((run.report, run.tests_run), ("", 4))
+
+
+class FidelityTests(unittest.TestCase):
+    """What a plain IsolatedAsyncioTestCase shows the user, AsyncTestCase shows too."""
+
+    def test_asyncio_records_still_reach_the_last_resort_output(self) -> None:
+        class Quiet(AsyncTestCase):
+            fail_on_callback_errors = False
+
+            async def test_raises_in_a_callback(self) -> None:
+                asyncio.get_running_loop().call_soon(_explode)
+                await asyncio.sleep(0)
+
+        printed = io.StringIO()
+        last_resort = logging.lastResort
+        logging.lastResort = logging.StreamHandler(printed)
+        try:
+            result = unittest.TestResult()
+            Quiet("test_raises_in_a_callback").run(result)
+        finally:
+            logging.lastResort = last_resort
+        self.assertTrue(result.wasSuccessful())
+        self.assertIn("Exception in callback _explode()", printed.getvalue())
+
+    def test_warnings_point_where_they_point_on_a_plain_case(self) -> None:
+        class ReturnsValue:
+            async def test_returns(self) -> int:
+                return 1
+
+        def where_the_warning_points(base: type[unittest.IsolatedAsyncioTestCase]) -> str:
+            shown: list[str] = []
+
+            def show(  # noqa: PLR0913, PLR0917 -- the signature of warnings.showwarning
+                message: Warning | str,
+                category: type[Warning],
+                filename: str,
+                lineno: int,
+                file: TextIO | None = None,
+                line: str | None = None,
+            ) -> None:
+                if "deprecated to return a value" in str(message):
+                    shown.append(f"{filename}:{lineno}")
+
+            case = type("Case", (ReturnsValue, base), {})
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", DeprecationWarning)
+                warnings.showwarning = show
+                case("test_returns").run(unittest.TestResult())
+            return "".join(shown)
+
+        plain = where_the_warning_points(unittest.IsolatedAsyncioTestCase)
+        self.assertTrue(plain)
+        self.assertEqual(where_the_warning_points(AsyncTestCase), plain)
+        self.assertEqual(where_the_warning_points(VirtualTimeTestCase), plain)
+
+
+class LoopChoiceTests(unittest.TestCase):
+    """VirtualTimeTestCase refuses, by name, a loop a subclass chose instead of running on it."""
+
+    def test_a_class_level_loop_factory_is_refused(self) -> None:
+        class OwnLoop(VirtualTimeTestCase):
+            loop_factory = asyncio.new_event_loop
+
+            async def test_runs(self) -> None:
+                pass
+
+        run = run_child(OwnLoop)
+        self.assertEqual(len(run.errors), 1, run.report)
+        self.assertIn("OwnLoop sets loop_factory = ", run.errors[0])
+        self.assertIn("derive from AsyncTestCase to keep your own loop", run.errors[0])
+
+    def test_an_overridden_runner_is_refused(self) -> None:
+        class BackPorted(VirtualTimeTestCase):
+            def _setupAsyncioRunner(self) -> None:
+                self._asyncioRunner = asyncio.Runner(debug=True)
+
+            async def test_runs(self) -> None:
+                pass
+
+        run = run_child(BackPorted)
+        self.assertEqual(len(run.errors), 1, run.report)
+        self.assertIn("BackPorted overrides _setupAsyncioRunner with a ", run.errors[0])
 
 
 class SetUpReleaseTests(unittest.TestCase):

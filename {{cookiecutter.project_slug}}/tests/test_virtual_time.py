@@ -7,6 +7,7 @@ import datetime as dt
 import inspect
 import time
 import unittest
+from collections.abc import Callable, Coroutine
 from typing import ClassVar
 
 from {{ cookiecutter.package_name }}.clock import Clock
@@ -54,6 +55,66 @@ class ClockTests(VirtualTimeTestCase):
     def test_start_time_must_be_timezone_aware(self) -> None:
         with self.assertRaises(ValueError):
             VirtualClock(dt.datetime(2024, 1, 1))
+
+
+class LongHorizonTests(unittest.TestCase):
+    """Far deadlines are reached exactly: timers and the clock count whole nanoseconds."""
+
+    def run_virtually(self, main: Callable[[], Coroutine[None, None, None]]) -> float:
+        # Without debug mode: a decade of timers is a benchmark-sized run, not a test's.
+        with asyncio.Runner(loop_factory=VirtualTimeLoop, debug=False) as runner:
+            runner.run(main())
+            return runner.get_loop().time()
+
+    def test_ten_years_of_daily_and_hourly_work_end_on_the_exact_time(self) -> None:
+        runs = {"daily": 0, "hourly": 0}
+        years = 10
+        day = 86_400
+
+        def hourly(loop: asyncio.AbstractEventLoop, left: int) -> None:
+            runs["hourly"] += 1
+            if left > 1:
+                loop.call_later(3600, hourly, loop, left - 1)
+
+        async def decade() -> None:
+            loop = asyncio.get_running_loop()
+            loop.call_later(3600, hourly, loop, years * 365 * 24)
+            for _ in range(years * 365):
+                await asyncio.sleep(day)
+                runs["daily"] += 1
+
+        self.assertEqual(self.run_virtually(decade), years * 365 * day)
+        self.assertEqual(runs, {"daily": 3650, "hourly": 87_600})
+
+    def test_single_sleeps_past_194_days(self) -> None:
+        async def far() -> None:
+            await asyncio.sleep(2**25)
+            await asyncio.sleep(1e9)
+
+        self.assertEqual(self.run_virtually(far), 2**25 + 1e9)
+
+    def test_waking_just_before_a_float_deadline_still_gets_there(self) -> None:
+        async def until(deadline: float) -> None:
+            loop = asyncio.get_running_loop()
+            while loop.time() < deadline:  # noqa: ASYNC110 -- the pattern under test
+                await asyncio.sleep(deadline - loop.time())
+
+        self.assertGreaterEqual(self.run_virtually(lambda: until(2**24 + 0.1)), 2**24 + 0.1)
+
+
+class BusyLoopTests(VirtualTimeTestCase):
+    async def test_polling_with_sleep_zero_sees_a_timer_fire(self) -> None:
+        fired = asyncio.Event()
+        asyncio.get_running_loop().call_later(0.002, fired.set)
+        while not fired.is_set():  # noqa: ASYNC110 -- the pattern under test
+            await asyncio.sleep(0)
+        self.assertEqual(self.clock.monotonic(), 0.002)
+
+    async def test_short_busy_stretches_leave_time_exact(self) -> None:
+        for _ in range(50):
+            await asyncio.sleep(0)
+        await asyncio.sleep(1)
+        self.assertEqual(self.clock.monotonic(), 1.0)
 
 
 class TimerOrderTests(VirtualTimeTestCase):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import shutil
 import socket
+import threading
 import time
 import unittest
+from collections.abc import Callable
 
 from tests.support import VirtualTimeTestCase
 from tests.support._child_runs import run_child
@@ -77,6 +80,66 @@ class RealWorkTests(VirtualTimeTestCase):
         self.assertLess(self.clock.monotonic(), 1.0)
 
 
+class OutsideWorkTests(VirtualTimeTestCase):
+    """Threads the test starts itself and peers outside the loop, as a real loop sees them."""
+
+    deadlock_timeout = 0.02
+
+    def start_thread(self, work: Callable[[], None]) -> None:
+        thread = threading.Thread(target=work, name="outside")
+        thread.start()
+        self.addCleanup(thread.join)
+
+    async def test_a_thread_answering_within_the_timeout_is_not_cut_short(self) -> None:
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[str] = loop.create_future()
+
+        def answer_later() -> None:
+            time.sleep(0.05)
+            loop.call_soon_threadsafe(answer.set_result, "done")
+
+        self.start_thread(answer_later)
+        self.assertEqual(await asyncio.wait_for(answer, timeout=5), "done")
+        self.assertGreaterEqual(self.clock.monotonic(), 0.05)
+        self.assertLess(self.clock.monotonic(), 5)
+
+    async def test_a_working_thread_is_no_deadlock(self) -> None:
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[str] = loop.create_future()
+
+        def answer_after_the_deadlock_timeout() -> None:
+            time.sleep(self.deadlock_timeout * 3)
+            loop.call_soon_threadsafe(answer.set_result, "done")
+
+        self.start_thread(answer_after_the_deadlock_timeout)
+        self.assertEqual(await answer, "done")
+
+    async def test_a_pool_the_test_made_is_waited_for_and_idle_workers_are_not(self) -> None:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            await asyncio.wait_for(asyncio.wrap_future(pool.submit(time.sleep, 0.05)), 1)
+            started = time.perf_counter()
+            await asyncio.sleep(3600)
+            self.assertLess(time.perf_counter() - started, 0.5)
+
+    async def test_a_socket_peer_outside_the_loop_is_waited_for(self) -> None:
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            # Served by a plain socket outside the loop, as a database or broker would be.
+            self.start_thread(lambda: _answer_slowly(listener))
+            reader, writer = await asyncio.open_connection(*listener.getsockname())
+            writer.write(b"ping")
+            self.assertEqual(await asyncio.wait_for(reader.read(), timeout=5), b"PING")
+            writer.close()
+            await writer.wait_closed()
+
+
+def _answer_slowly(listener: socket.socket) -> None:
+    connection, _ = listener.accept()
+    with connection:
+        request = connection.recv(100)
+        time.sleep(0.05)
+        connection.sendall(request.upper())
+
+
 class PhaseTests(VirtualTimeTestCase):
     seen: list[tuple[str, bool, float]]
 
@@ -114,6 +177,11 @@ class PhaseTests(VirtualTimeTestCase):
         await asyncio.sleep(1)
 
 
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 class VerdictTests(unittest.TestCase):
     def test_deadlock_fails_fast_listing_waiting_tasks(self) -> None:
         class Stuck(VirtualTimeTestCase):
@@ -135,6 +203,44 @@ class VerdictTests(unittest.TestCase):
             "test_virtual_time_real_work.py:",
         ]:
             self.assertIn(fragment, run.failures[0])
+
+    def test_a_deadlock_names_outside_work_it_was_told_not_to_wait_for(self) -> None:
+        release = threading.Event()
+
+        class Impatient(VirtualTimeTestCase):
+            deadlock_timeout = 0.02
+            wait_for_outside_work = False
+
+            async def test_waits_for_a_thread(self) -> None:
+                loop = asyncio.get_running_loop()
+                answer: asyncio.Future[None] = loop.create_future()
+
+                def answer_when_released() -> None:
+                    release.wait(5)
+                    with contextlib.suppress(RuntimeError):  # the loop closed at the deadlock
+                        loop.call_soon_threadsafe(_resolve, answer)
+
+                threading.Thread(target=answer_when_released, name="slow-peer").start()
+                await answer
+
+        try:
+            run = run_child(Impatient)
+        finally:
+            release.set()
+        self.assertIn("thread 'slow-peer' might still deliver", run.report)
+        self.assertIn("wait_for_outside_work is off", run.report)
+
+    def test_a_timer_out_of_reach_is_named(self) -> None:
+        class Eternal(VirtualTimeTestCase):
+            deadlock_timeout = 0.02
+
+            async def test_sleeps_forever(self) -> None:
+                await asyncio.sleep(1e16)
+
+        run = run_child(Eternal)
+        self.assertIn("the next timer is set for 1e+16 s, beyond the 1e+15 s", run.report)
+        self.assertIn("created by unittest to run a phase of the test", run.report)
+        self.assertNotIn("frozen", run.report)
 
     def test_manual_time_without_advance_is_a_deadlock(self) -> None:
         class Forgetful(VirtualTimeTestCase):

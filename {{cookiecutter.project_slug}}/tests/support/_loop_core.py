@@ -7,10 +7,21 @@ cancelled timers, poll, move due timers to the ready queue, run the ready callba
 but calls `_idle_wait()` whenever no callback is ready, and measures slow callbacks with the
 real clock because `time()` no longer is one.
 
-It also keeps its timers in a heap of `(deadline, arrival, timer)` tuples rather than asyncio's
-heap of handles: tuples compare in C, which matters when a simulation schedules a hundred
-thousand timers, and timers with equal deadlines fire in the order they were scheduled, which
-asyncio leaves undefined.
+It also keeps its timers in a heap of `(deadline_ns, arrival, timer)` tuples rather than
+asyncio's heap of handles. The deadline is a whole number of nanoseconds, fixed once when the
+timer is scheduled: the float `when` the caller gave, rounded to the nearest nanosecond, and
+never the current one for a `when` still ahead of `time()`, so code that sleeps until
+`time() >= deadline` always gets there. Comparing integers keeps every timer reachable however
+far time runs (a float "now plus one nanosecond" stops moving past 2**24 s), and a clock set
+to a timer's deadline always finds it due. Tuples also compare in C, which matters when a
+simulation schedules a hundred thousand timers, and timers with equal deadlines fire in the
+order they were scheduled, which asyncio leaves undefined.
+
+A real loop lets time pass while callbacks run, so a task that polls with `sleep(0)` until a
+timer fires does see it fire. Here virtual time stands still while callbacks run; after
+`BUSY_ITERATIONS` iterations in a row that found callbacks ready, each further iteration moves
+the clock by `busy_tick` seconds (up to the next timer), about what a real iteration costs.
+Ordinary code never runs that many iterations without an idle moment, so its time stays exact.
 """
 
 from __future__ import annotations
@@ -29,10 +40,12 @@ from typing import Protocol, TypeVarTuple, cast
 _Ts = TypeVarTuple("_Ts")
 
 _NS_PER_SECOND = 1_000_000_000
-# As in asyncio, a timer is due when its deadline is less than the clock's resolution away.
-_RESOLUTION = 1e-9
-# Deadlines past this many seconds (infinity included) are never reached by a test.
-_UNREACHABLE_S = 1e15
+# Deadlines past this (infinity included) are never reached: no test means to wait that long,
+# and `VirtualClock.now()` cannot represent them.
+UNREACHABLE_S = 1e15
+_UNREACHABLE_NS = int(UNREACHABLE_S) * _NS_PER_SECOND
+# Iterations in a row with callbacks always ready before the loop counts them as time passing.
+BUSY_ITERATIONS = 100
 # Rebuild the timer heap once cancelled timers are this share of it (and it is not tiny).
 _CANCELLED_SHARE_TO_REBUILD = 0.5
 _HEAP_SIZE_WORTH_REBUILDING = 100
@@ -47,13 +60,22 @@ class _Callback(Protocol):
 class _Timer(_Callback, Protocol):
     _scheduled: bool
 
+    def when(self) -> float: ...
+
+
+def to_ns(seconds: float) -> int:
+    """`seconds` as the nearest whole nanosecond; past `UNREACHABLE_S` (or NaN), unreachable."""
+    if not seconds < UNREACHABLE_S:
+        return _UNREACHABLE_NS
+    return round(seconds * _NS_PER_SECOND)
+
 
 class LoopCore(asyncio.SelectorEventLoop):
     """A selector event loop that asks `_idle_wait()` what to do when no callback is ready.
 
     Subclasses provide `_idle_wait()`, which returns the I/O events to process and may move
-    `time()`. As in asyncio, a timer is due once its deadline is less than a nanosecond ahead
-    of `time()`.
+    the clock, `_now_ns()`, and `_busy_tick_ns()`. A timer is due once the clock has reached
+    its deadline, in whole nanoseconds.
     """
 
     # Internals of asyncio.BaseEventLoop and BaseSelectorEventLoop that this class drives.
@@ -70,8 +92,9 @@ class LoopCore(asyncio.SelectorEventLoop):
 
     def __init__(self) -> None:
         super().__init__()
-        self._timers: list[tuple[float, int, _Timer]] = []
+        self._timers: list[tuple[int, int, _Timer]] = []
         self._arrivals = itertools.count()
+        self._busy_iterations = 0
 
     def call_at(
         self,
@@ -87,7 +110,12 @@ class LoopCore(asyncio.SelectorEventLoop):
             self._check_thread()
             self._check_callback(callback, "call_at")
         timer = asyncio.TimerHandle(when, callback, args, self, context)
-        heapq.heappush(self._timers, (when, next(self._arrivals), cast(_Timer, timer)))
+        deadline = to_ns(when)
+        now = self._now_ns()
+        if deadline <= now and when > self.time():
+            deadline = now + 1
+        entry = (deadline, next(self._arrivals), cast(_Timer, timer))
+        heapq.heappush(self._timers, entry)
         cast(_Timer, timer)._scheduled = True
         return timer
 
@@ -98,27 +126,36 @@ class LoopCore(asyncio.SelectorEventLoop):
     def _idle_wait(self) -> list[tuple[selectors.SelectorKey, int]]:
         raise NotImplementedError
 
-    def _due_limit(self) -> float:
-        """Timers whose deadline is below this are due now."""
-        return self.time() + _RESOLUTION
+    def _now_ns(self) -> int:
+        raise NotImplementedError
+
+    def _move_clock_while_busy(self) -> None:
+        raise NotImplementedError
 
     def _next_timer_ns(self) -> int | None:
         """The next timer's deadline in whole nanoseconds; None if there is none to reach."""
         if not self._timers:
             return None
-        when = self._timers[0][0]
-        return round(when * _NS_PER_SECOND) if when < _UNREACHABLE_S else None
+        deadline = self._timers[0][0]
+        return deadline if deadline < _UNREACHABLE_NS else None
 
     def _run_once(self) -> None:
         if self._timer_cancelled_count:
             self._drop_cancelled_timers()
-        events = self._selector.select(0) if self._ready or self._stopping else self._idle_wait()
+        if self._ready or self._stopping:
+            self._busy_iterations += 1
+            if self._busy_iterations > BUSY_ITERATIONS and self._timers:
+                self._move_clock_while_busy()
+            events = self._selector.select(0)
+        else:
+            self._busy_iterations = 0
+            events = self._idle_wait()
         self._process_events(events)
         timers = self._timers
         if timers:
-            due_limit = self._due_limit()
+            now = self._now_ns()
             ready = self._ready
-            while timers and timers[0][0] < due_limit:
+            while timers and timers[0][0] <= now:
                 timer = heapq.heappop(timers)[2]
                 timer._scheduled = False
                 ready.append(timer)

@@ -15,11 +15,8 @@ import unittest
 from collections.abc import Iterable
 from typing import Any
 
-_LIBRARY_DIRS = (
-    os.path.dirname(asyncio.__file__),
-    os.path.dirname(unittest.__file__),
-    os.path.dirname(__file__),
-)
+_UNITTEST_DIR = os.path.dirname(unittest.__file__)
+_LIBRARY_DIRS = (os.path.dirname(asyncio.__file__), _UNITTEST_DIR, os.path.dirname(__file__))
 
 
 def describe_task(task: asyncio.Task[Any], status: str) -> str:
@@ -31,7 +28,7 @@ def describe_task(task: asyncio.Task[Any], status: str) -> str:
     return (
         f"{name_task(task)} {status}\n"
         f"    suspended in {awaits or 'a coroutine that has not started yet'}\n"
-        f"    created at {creation_site(task)}"
+        f"    {creation_site(task)}"
     )
 
 
@@ -41,14 +38,17 @@ def name_task(task: asyncio.Task[Any]) -> str:
 
 
 def creation_site(task: asyncio.Task[Any]) -> str:
-    """The line outside asyncio, unittest and this toolkit that created `task`, as `file:line`."""
+    """Where `task` came from: `created at file:line in function`, the innermost line outside
+    asyncio, unittest and this toolkit; or the library that created it on its own behalf."""
     stack: Iterable[Any] | None = getattr(task, "_source_traceback", None)
     if not stack:
-        return "an unknown place (asyncio debug mode was off when the task was created)"
-    frames = list(stack)
-    own = [frame for frame in frames if not is_library_file(frame.filename)]
-    frame = (own or frames)[-1]
-    return f"{place(frame.filename, frame.lineno)} in {frame.name}"
+        return "created at an unknown place (asyncio debug mode was off when the task was created)"
+    for frame in reversed(list(stack)):
+        if frame.filename.startswith(_UNITTEST_DIR):
+            return "created by unittest to run a phase of the test"
+        if not is_library_file(frame.filename):
+            return f"created at {place(frame.filename, frame.lineno)} in {frame.name}"
+    return "created by asyncio itself (no line of the project's code was on the stack)"
 
 
 def is_library_file(filename: str) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
-import sys
 import unittest
 from typing import ClassVar
 
@@ -36,7 +35,10 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
       (`fail_on_lost_exceptions`);
     - left a socket, transport, subprocess or event loop unclosed (`fail_on_unclosed_resources`);
     - blocked the loop in one callback for `slow_callback_duration` seconds of real time or more
-      (`fail_on_slow_callbacks`).
+      (`fail_on_slow_callbacks`);
+    - raised an exception in a loop callback (`call_soon`, a done callback, a protocol method),
+      which asyncio hands to its exception handler and a test never sees
+      (`fail_on_callback_errors`).
 
     The failure message names each culprit and, where Python recorded it, the line that
     created it: task creation sites and coroutine origins are recorded in debug mode. Set a
@@ -59,13 +61,17 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     fail_on_lost_exceptions: ClassVar[bool] = True
     fail_on_unclosed_resources: ClassVar[bool] = True
     fail_on_slow_callbacks: ClassVar[bool] = True
+    fail_on_callback_errors: ClassVar[bool] = True
 
     _asyncioRunner: asyncio.Runner | None
     _diagnostics: Diagnostics | None = None
 
-    def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+    def _tearDownAsyncioRunner(self) -> None:
+        # The hook IsolatedAsyncioTestCase.run itself calls last. Overriding `run` instead
+        # would add a frame, and warnings that unittest issues with a fixed stacklevel would
+        # then point at this file.
         try:
-            return super().run(result)
+            super()._tearDownAsyncioRunner()  # type: ignore[misc]
         finally:
             if self._diagnostics is not None:
                 self._diagnostics.finish()
@@ -87,6 +93,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
             lost_exceptions=self.fail_on_lost_exceptions,
             unclosed_resources=self.fail_on_unclosed_resources,
             slow_callbacks=self.fail_on_slow_callbacks,
+            callback_errors=self.fail_on_callback_errors,
         )
 
     def _runner(self) -> asyncio.Runner:
@@ -102,6 +109,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         runner = self._runner()
         try:
             diagnostics.note_pending_tasks(pending_tasks(runner.get_loop()))
+            diagnostics.note_open_resources()
             runner.close()
             gc.collect()
         finally:
@@ -131,42 +139,73 @@ class VirtualTimeTestCase(AsyncTestCase):
     - A deadlock fails the test after `deadlock_timeout` seconds of real time, listing every
       waiting task and where it is suspended, instead of hanging.
 
+    - Work outside the loop (a thread the test started, a socket whose peer is a real server)
+      is waited for in real time too (`wait_for_outside_work`); see `virtual_time`.
+    - A task that polls with `await asyncio.sleep(0)` sees time pass: after a hundred busy
+      loop iterations in a row, each further one moves the clock by `busy_tick` seconds.
+
     A suite written for `IsolatedAsyncioTestCase` runs unchanged on this base, except tests
-    that measure real elapsed time. The clock exists from `setUp` on, one per test.
+    that measure real elapsed time. The clock exists from `setUp` on, one per test. This class
+    chooses the loop: a subclass that sets `loop_factory` or overrides `_setupAsyncioRunner`
+    fails each test with a message saying so, rather than running on another loop.
     """
 
     start_time: ClassVar[dt.datetime] = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     autojump: ClassVar[bool] = True
     deadlock_timeout: ClassVar[float] = 0.5
     io_grace: ClassVar[float] = 0.01
+    wait_for_outside_work: ClassVar[bool] = True
+    busy_tick: ClassVar[float] = 1e-5
 
     clock: VirtualClock
+    _sets_event_loop = False
 
-    def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+    def _setupAsyncioRunner(self) -> None:
+        # IsolatedAsyncioTestCase takes a loop_factory only from 3.13 on: build the runner it
+        # would build, with this class's loop, on every version.
+        self._asyncioRunner = asyncio.Runner(debug=True, loop_factory=self._new_loop)
+
+    def _tearDownAsyncioRunner(self) -> None:
         try:
-            return super().run(result)
+            super()._tearDownAsyncioRunner()
         finally:
-            # The standard runner unsets the loop it set; a loop factory's loop is ours to unset.
-            asyncio.set_event_loop(None)
+            if self._sets_event_loop:
+                # What the standard runner does for the loop it made: unset it.
+                asyncio.set_event_loop(None)
+                self._sets_event_loop = False
+
+    def _callSetUp(self) -> None:
+        cls = type(self).__qualname__
+        chosen = getattr(self, "loop_factory", None)
+        if chosen is not None:
+            raise TypeError(self._foreign_loop_message(f"{cls} sets loop_factory = {chosen!r}"))
+        loop = self._runner().get_loop()
+        if not isinstance(loop, VirtualTimeLoop):
+            raise TypeError(
+                self._foreign_loop_message(
+                    f"{cls} overrides _setupAsyncioRunner with a {type(loop).__name__}"
+                )
+            )
+        super()._callSetUp()
+
+    @staticmethod
+    def _foreign_loop_message(choice: str) -> str:
+        return (
+            f"{choice}, so its tests would run without virtual time. VirtualTimeTestCase runs "
+            "every test on its own VirtualTimeLoop: remove that choice, or derive from "
+            "AsyncTestCase to keep your own loop."
+        )
 
     def _new_loop(self) -> VirtualTimeLoop:
         self.clock = VirtualClock(self.start_time, autojump=self.autojump)
         loop = VirtualTimeLoop(
-            self.clock, deadlock_timeout=self.deadlock_timeout, io_grace=self.io_grace
+            self.clock,
+            deadlock_timeout=self.deadlock_timeout,
+            io_grace=self.io_grace,
+            wait_for_outside_work=self.wait_for_outside_work,
+            busy_tick=self.busy_tick,
         )
-        # As with the standard runner, sync setUp code may call asyncio.get_event_loop().
+        # As the standard runner does, so that sync setUp code may call get_event_loop().
         asyncio.set_event_loop(loop)
+        self._sets_event_loop = True
         return loop
-
-    if sys.version_info >= (3, 13):
-
-        def __init__(self, methodName: str = "runTest") -> None:
-            super().__init__(methodName)
-            self.loop_factory = self._new_loop
-
-    else:
-
-        def _setupAsyncioRunner(self) -> None:
-            # Before 3.13 IsolatedAsyncioTestCase takes no loop_factory: build its runner as it
-            # would, with ours.
-            self._asyncioRunner = asyncio.Runner(debug=True, loop_factory=self._new_loop)

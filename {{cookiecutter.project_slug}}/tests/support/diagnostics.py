@@ -13,9 +13,13 @@ filters of the surrounding runner (`python -m unittest`, pytest, `-W error::Reso
 - warnings: inside its own `warnings.catch_warnings()`, it shows the two warnings it judges
   every time and takes them from `warnings.showwarning`; should a test turn them into errors
   anyway, `sys.unraisablehook` catches them from the finalizer;
-- the loop's exception handler, for lost exceptions and destroyed pending tasks (it then
-  passes them on, so they are still logged as asyncio would);
-- a handler on the `asyncio` logger, for "Executing <callback> took N seconds".
+- the loop's exception handler, for lost exceptions, destroyed pending tasks and exceptions
+  raised in callbacks (it then passes each on, so it is still logged as asyncio would);
+- a filter on the `asyncio` logger, for "Executing <callback> took N seconds" (a filter, not a
+  handler, so Python's last-resort output still prints asyncio's records when nothing else
+  is configured to);
+- the loop's methods that open transports and subprocesses, to name what was left open and
+  the line that opened it.
 
 Everything else it receives goes on to where it was going. `finish()` stops listening and
 returns the problems found, one readable paragraph each.
@@ -28,11 +32,12 @@ import gc
 import logging
 import re
 import sys
+import traceback
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from tests.support._resources import OpenedResources
 from tests.support._tasks import creation_site, describe_task, is_library_file, name_task, place
 
 _UNAWAITED = r"coroutine .* was never awaited"
@@ -51,6 +56,7 @@ class Checks:
     lost_exceptions: bool = True
     unclosed_resources: bool = True
     slow_callbacks: bool = True
+    callback_errors: bool = True
 
 
 class Diagnostics:
@@ -67,12 +73,13 @@ class Diagnostics:
         self._problems: list[str] = []
         self._listening = False
         self._warnings = warnings.catch_warnings()
-        self._log_handler = _Forward(self._on_log_record)
+        self._resources: OpenedResources | None = None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """Begin listening; the problems reported from now on count against the test."""
         self._listening = True
         self._loop = loop
+        self._resources = OpenedResources(loop)
         self._outer_exception_handler = loop.get_exception_handler()
         loop.set_exception_handler(self._on_loop_exception)
         self._warnings.__enter__()
@@ -84,7 +91,7 @@ class Diagnostics:
         warnings.showwarning = self._showwarning
         self._outer_unraisablehook = sys.unraisablehook
         sys.unraisablehook = self._on_unraisable
-        logging.getLogger("asyncio").addHandler(self._log_handler)
+        logging.getLogger("asyncio").addFilter(self._on_log_record)
         self._outer_origin_depth = sys.get_coroutine_origin_tracking_depth()
         sys.set_coroutine_origin_tracking_depth(max(self._outer_origin_depth, _ORIGIN_DEPTH))
         # Objects older than the test are not its garbage; freezing them keeps the collection
@@ -98,13 +105,21 @@ class Diagnostics:
                 status = "was still pending when the test ended (now cancelled)"
                 self._add("fail_on_pending_tasks", describe_task(task, status))
 
+    def note_open_resources(self) -> None:
+        """Record the transports and subprocesses still open, and close them."""
+        if self._resources is not None and self._checks.unclosed_resources:
+            for text in self._resources.left_open():
+                self._add("fail_on_unclosed_resources", text)
+
     def finish(self) -> list[str]:
         """Stop listening, restore every hook, and return the problems found."""
         if self._listening:
             self._listening = False
             gc.unfreeze()
             sys.set_coroutine_origin_tracking_depth(self._outer_origin_depth)
-            logging.getLogger("asyncio").removeHandler(self._log_handler)
+            logging.getLogger("asyncio").removeFilter(self._on_log_record)
+            if self._resources is not None:
+                self._resources.stop()
             sys.unraisablehook = self._outer_unraisablehook
             self._warnings.__exit__(None, None, None)
             if self._loop.get_exception_handler() == self._on_loop_exception:
@@ -127,7 +142,9 @@ class Diagnostics:
 
     def _record_warning(self, check: str, text: str) -> None:
         if check == "fail_on_unclosed_resources":
-            self._add(check, f"A resource was never closed: {text}")
+            site = self._resources.site_named_in(text) if self._resources else None
+            opened = f"; opened at {site}" if site else ""
+            self._add(check, f"A resource was never closed: {text}{opened}")
             return
         first_line = text.splitlines()[0]
         origins = [m for m in _ORIGIN_FRAME.finditer(text) if not is_library_file(m["file"])]
@@ -164,14 +181,21 @@ class Diagnostics:
         message = str(context.get("message", ""))
         future = context.get("future")
         exception = context.get("exception")
-        if "exception was never retrieved" in message and self._checks.lost_exceptions:
-            culprit = name_task(future) if isinstance(future, asyncio.Task) else repr(future)
-            created = creation_site(future) if isinstance(future, asyncio.Task) else "unknown"
-            self._add(
-                "fail_on_lost_exceptions",
-                f"{message}: {culprit} raised {exception!r}, which nothing awaited or read\n"
-                f"    created at {created}",
-            )
+        if "exception was never retrieved" in message:
+            if self._checks.lost_exceptions:
+                culprit = name_task(future) if isinstance(future, asyncio.Task) else repr(future)
+                created = (
+                    creation_site(future)
+                    if isinstance(future, asyncio.Task)
+                    else "created at an unknown place"
+                )
+                self._add(
+                    "fail_on_lost_exceptions",
+                    f"{message}: {culprit} raised {exception!r}, which nothing awaited or read\n"
+                    f"    {created}",
+                )
+        elif isinstance(exception, BaseException) and self._checks.callback_errors:
+            self._add("fail_on_callback_errors", _callback_error(message, exception, context))
         task = context.get("task")
         if isinstance(task, asyncio.Task) and self._checks.pending_tasks:
             self._add("fail_on_pending_tasks", describe_task(task, "was destroyed while pending"))
@@ -180,7 +204,7 @@ class Diagnostics:
         else:
             self._outer_exception_handler(loop, context)
 
-    def _on_log_record(self, record: logging.LogRecord) -> None:
+    def _on_log_record(self, record: logging.LogRecord) -> bool:
         if record.msg == _SLOW_CALLBACK_LOG and self._checks.slow_callbacks:
             culprit, seconds = record.args if isinstance(record.args, tuple) else ("?", 0.0)
             self._add(
@@ -188,14 +212,22 @@ class Diagnostics:
                 f"A callback blocked the event loop for {seconds:.3f} s of real time "
                 f"(slow_callback_duration is {self._slow_callback_duration} s): {culprit}",
             )
+        return True
 
 
-class _Forward(logging.Handler):
-    """A logging handler that hands each record to a function."""
-
-    def __init__(self, receive: Callable[[logging.LogRecord], None]) -> None:
-        super().__init__()
-        self._receive = receive
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self._receive(record)
+def _callback_error(message: str, exception: BaseException, context: dict[str, Any]) -> str:
+    culprit = context.get("handle") or context.get("protocol") or context.get("transport")
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exception.__traceback__)
+        if not is_library_file(frame.filename)
+    ]
+    raised = (
+        f", raised at {place(frames[-1].filename, frames[-1].lineno)} in {frames[-1].name}"
+        if frames
+        else ""
+    )
+    return (
+        f"{message}: {exception!r}{raised}; asyncio only logs such errors, so the test would "
+        f"pass without this check\n    in {culprit!r}"
+    )

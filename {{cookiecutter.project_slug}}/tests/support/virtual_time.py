@@ -13,18 +13,26 @@ The rule for a jump, checked each time the loop runs out of ready callbacks:
    `getaddrinfo`) or a subprocess is still running, the loop waits for it in real time, and
    virtual time flows at the pace of real time up to the next deadline, never past it. So
    `wait_for(to_thread(time.sleep, 0.05), 1)` succeeds, as it would on a real loop.
-2. Then I/O. If the loop watches any socket or pipe besides its own wake-up pipe, it polls
+2. Work outside the loop is real work too (`wait_for_outside_work`, on by default): a thread
+   the test started that is alive and not an idle pool worker, and a socket or pipe whose other
+   end this loop does not serve (a database, a broker, a server in a thread or another
+   process). While any is there, the loop waits as in 1, so a query that a real server answers
+   within its timeout is never cut short. Turned off, such work gets only the `io_grace` poll.
+3. Then I/O. If the loop watches any socket or pipe besides its own wake-up pipe, it polls
    them for `io_grace` seconds of real time (0.01 s by default); whatever arrives is handled
-   before time moves. Peers on the same loop answer within that poll; a peer in a thread you
-   started yourself must answer within it (start it with `asyncio.to_thread` to be waited for).
-3. Then the jump, to the earliest of: the next timer, and the target of any pending
+   before time moves. Peers on the same loop answer within that poll.
+4. Then the jump, to the earliest of: the next timer, and the target of any pending
    `clock.advance()`. With `autojump` off, only a pending `advance()` lets time move.
-4. Nothing to jump to and nothing in flight is a deadlock: after `deadlock_timeout` seconds of
+5. Nothing to jump to and nothing in flight is a deadlock: after `deadlock_timeout` seconds of
    real time without an event, the loop cancels every task and raises `DeadlockError`, which
    lists the tasks and where each one waits.
 
-Time is kept as an integer count of nanoseconds, so it never drifts: a million steps of 0.1 s
-land on exactly 100,000 s.
+A loop that never runs out of ready callbacks (a task polling with `await asyncio.sleep(0)`)
+would never reach that rule; see `LoopCore` for how time passes while it is busy.
+
+Time is kept as an integer count of nanoseconds, and each timer's deadline is one too, so it
+never drifts and never stalls: a million steps of 0.1 s land on exactly 100,000 s, and ten
+years of daily jobs on exactly 315,360,000 s.
 """
 
 from __future__ import annotations
@@ -39,7 +47,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar, TypeVarTuple
 
-from tests.support._loop_core import LoopCore
+from tests.support._loop_core import UNREACHABLE_S, LoopCore, to_ns
+from tests.support._outside import OutsideWork
 from tests.support._tasks import describe_task, pending_tasks
 
 _T = TypeVar("_T")
@@ -47,6 +56,7 @@ _Ts = TypeVarTuple("_Ts")
 
 _NS_PER_SECOND = 1_000_000_000
 _DEFAULT_START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+_OUTSIDE_RECHECK_S = 0.05
 
 # asyncio records a creation site (a walk of ten stack frames, tens of microseconds in debug
 # mode) for every handle, timer and future. Only a task's creation site ever names a culprit in
@@ -59,10 +69,6 @@ _CALLERS_WITHOUT_SITES = frozenset(
         asyncio.BaseEventLoop.create_future,
     )
 )
-
-
-def _to_ns(seconds: float) -> int:
-    return round(seconds * _NS_PER_SECOND)
 
 
 class DeadlockError(AssertionError):
@@ -119,7 +125,7 @@ class VirtualClock:
         if getattr(loop, "clock", None) is not self:
             raise RuntimeError("advance() must be awaited on the VirtualTimeLoop of this clock")
         arrived: asyncio.Future[None] = loop.create_future()
-        target = (self._now_ns + _to_ns(seconds), next(self._order), arrived)
+        target = (self._now_ns + to_ns(seconds), next(self._order), arrived)
         heapq.heappush(self._advances, target)
         await arrived
 
@@ -160,19 +166,37 @@ class VirtualTimeLoop(LoopCore):
         *,
         deadlock_timeout: float = 0.5,
         io_grace: float = 0.01,
+        wait_for_outside_work: bool = True,
+        busy_tick: float = 1e-5,
     ) -> None:
         self.clock = clock or VirtualClock()
         self.deadlock_timeout = deadlock_timeout
         self.io_grace = io_grace
+        self.wait_for_outside_work = wait_for_outside_work
+        self.busy_tick = busy_tick
         self._executor_jobs: set[asyncio.Future[Any]] = set()
         self._helper_threads = 0
         self._subprocesses: list[asyncio.SubprocessTransport] = []
         self._real_work_since = 0
+        self._outside_seen: list[str] = []
         super().__init__()
-        self._own_fds = len(self._selector.get_map())
+        own_fds = {key.fd for key in self._selector.get_map().values()}
+        self._own_fd_count = len(own_fds)
+        self._outside = OutsideWork(self._selector, own_fds)
 
     def time(self) -> float:
         return self.clock._now_ns / _NS_PER_SECOND
+
+    def _now_ns(self) -> int:
+        return self.clock._now_ns
+
+    def _move_clock_while_busy(self) -> None:
+        clock = self.clock
+        stop = clock._next_stop(self._next_timer_ns())
+        if stop is None or stop <= clock._now_ns:
+            return
+        clock._now_ns = min(clock._now_ns + to_ns(self.busy_tick), stop)
+        clock._finish_advances()
 
     def get_debug(self) -> bool:
         return self._debug and sys._getframe(1).f_code not in _CALLERS_WITHOUT_SITES
@@ -209,7 +233,7 @@ class VirtualTimeLoop(LoopCore):
 
     def _idle_wait(self) -> list[Any]:
         clock = self.clock
-        if self._timers and self._timers[0][0] < self._due_limit():
+        if self._timers and self._timers[0][0] <= clock._now_ns:
             return self._selector.select(0)
         if clock._advances and clock._finish_advances():
             return self._selector.select(0)
@@ -217,16 +241,28 @@ class VirtualTimeLoop(LoopCore):
         stop = timer if clock.autojump and not clock._advances else clock._next_stop(timer)
         if self._executor_jobs or self._helper_threads or self._subprocess_running():
             return self._wait_in_real_time(clock._now_ns, stop)
+        outside = self._outside.describe()
+        if outside and self.wait_for_outside_work:
+            if not self._outside_seen:
+                self._real_work_since = time.monotonic_ns()
+            self._outside_seen = outside
+            # Outside work may end without a word to the loop: look again now and then.
+            return self._wait_in_real_time(clock._now_ns, stop, _OUTSIDE_RECHECK_S)
+        self._outside_seen = []
+        return self._poll_then_jump(timer, stop, outside)
+
+    def _poll_then_jump(self, timer: int | None, stop: int | None, outside: list[str]) -> list[Any]:
         selector = self._selector
         # The wake-up pipe alone needs no poll: whatever a foreign thread or signal sends
         # through it is read on the next iteration, before any task resumes.
-        events = selector.select(self.io_grace) if len(selector.get_map()) > self._own_fds else []
-        if events:
-            return events
+        if len(selector.get_map()) > self._own_fd_count:
+            events = selector.select(self.io_grace)
+            if events:
+                return events
         if stop is None:
-            return self._wait_out_deadlock(timer)
-        clock._now_ns = stop
-        return events
+            return self._wait_out_deadlock(timer, outside)
+        self.clock._now_ns = stop
+        return []
 
     def _subprocess_running(self) -> bool:
         if not self._subprocesses:
@@ -237,13 +273,22 @@ class VirtualTimeLoop(LoopCore):
     def _note_real_work_starting(self) -> None:
         # Real work runs from the moment it starts, not only while the loop waits for it: count
         # virtual time from here, so a thread's head start is not lost.
-        if not (self._executor_jobs or self._helper_threads or self._subprocess_running()):
+        if not (
+            self._executor_jobs
+            or self._helper_threads
+            or self._subprocess_running()
+            or self._outside_seen
+        ):
             self._real_work_since = time.monotonic_ns()
 
-    def _wait_in_real_time(self, now: int, stop: int | None) -> list[Any]:
+    def _wait_in_real_time(
+        self, now: int, stop: int | None, recheck: float | None = None
+    ) -> list[Any]:
         flows = stop is not None or self.clock.autojump
         already = time.monotonic_ns() - self._real_work_since
         timeout = None if stop is None else max(stop - now - already, 0) / _NS_PER_SECOND
+        if recheck is not None:
+            timeout = recheck if timeout is None else min(timeout, recheck)
         events = self._selector.select(timeout)
         real_now = time.monotonic_ns()
         if flows:
@@ -252,21 +297,33 @@ class VirtualTimeLoop(LoopCore):
         self._real_work_since = real_now
         return events
 
-    def _wait_out_deadlock(self, timer: int | None) -> list[Any]:
+    def _wait_out_deadlock(self, timer: int | None, outside: list[str]) -> list[Any]:
         events = self._selector.select(self.deadlock_timeout)
         if events:
             return events
-        raise DeadlockError(self._deadlock_report(timer))
+        raise DeadlockError(self._deadlock_report(timer, outside))
 
-    def _deadlock_report(self, timer: int | None) -> str:
-        if timer is None:
-            cause = "no timer is pending"
-        else:
+    def _deadlock_report(self, timer: int | None, outside: list[str]) -> str:
+        if timer is not None:
             cause = "autojump is off and no task awaits clock.advance(), so no timer can fire"
+        elif self._timers:
+            cause = (
+                f"the next timer is set for {self._timers[0][2].when():.6g} s, beyond the "
+                f"{UNREACHABLE_S:.0e} s a test can reach"
+            )
+        else:
+            cause = "no timer is pending"
+        if outside:
+            waited = (
+                f"{', '.join(outside)} might still deliver, but wait_for_outside_work is off "
+                "(set it to True to wait for them in real time)"
+            )
+        else:
+            waited = "no thread, subprocess or outside peer is working"
         tasks = pending_tasks(self)
         lines = [
-            f"Deadlock at virtual time {self.time():.9g} s: {cause}, no thread or subprocess is "
-            f"working and no I/O arrived within {self.deadlock_timeout} s of real time.",
+            f"Deadlock at virtual time {self.time():.9g} s: {cause}; {waited}; and no I/O "
+            f"arrived within {self.deadlock_timeout} s of real time.",
             f"{len(tasks)} task(s) were waiting; all are now cancelled.",
         ]
         lines += [describe_task(task, "was waiting") for task in tasks]
