@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import inspect
 import time
 import unittest
 from collections.abc import Callable, Coroutine
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from {{ cookiecutter.package_name }}.clock import Clock
 from tests.support import VirtualClock, VirtualTimeTestCase
+from tests.support._python import require_verified_python
 from tests.support.virtual_time import VirtualTimeLoop
 
 
@@ -60,7 +62,7 @@ class ClockTests(VirtualTimeTestCase):
 class LongHorizonTests(unittest.TestCase):
     """Far deadlines are reached exactly: timers and the clock count whole nanoseconds."""
 
-    def run_virtually(self, main: Callable[[], Coroutine[None, None, None]]) -> float:
+    def run_virtually(self, main: Callable[[], Coroutine[Any, Any, None]]) -> float:
         # Without debug mode: a decade of timers is a benchmark-sized run, not a test's.
         with asyncio.Runner(loop_factory=VirtualTimeLoop, debug=False) as runner:
             runner.run(main())
@@ -87,11 +89,10 @@ class LongHorizonTests(unittest.TestCase):
         self.assertEqual(runs, {"daily": 3650, "hourly": 87_600})
 
     def test_single_sleeps_past_194_days(self) -> None:
-        async def far() -> None:
-            await asyncio.sleep(2**25)
-            await asyncio.sleep(1e9)
-
-        self.assertEqual(self.run_virtually(far), 2**25 + 1e9)
+        for seconds in (2**24, 2**25, 1e9):
+            with self.subTest(seconds=seconds):
+                ended = self.run_virtually(functools.partial(asyncio.sleep, seconds))
+                self.assertEqual(ended, seconds)
 
     def test_waking_just_before_a_float_deadline_still_gets_there(self) -> None:
         async def until(deadline: float) -> None:
@@ -259,3 +260,22 @@ class StandaloneLoopTests(unittest.TestCase):
     def test_advance_refuses_a_loop_that_does_not_run_on_its_clock(self) -> None:
         with asyncio.Runner() as runner, self.assertRaises(RuntimeError):
             runner.run(VirtualClock().advance(1))
+
+
+class PythonVersionTests(unittest.TestCase):
+    def test_an_unchecked_python_is_refused_with_what_to_do(self) -> None:
+        with self.assertRaises(RuntimeError) as refused:
+            require_verified_python((3, 99), environ={})
+        message = str(refused.exception)
+        self.assertIn("checked on Python 3.11, 3.12, 3.13, 3.14", message)
+        self.assertIn("not on 3.99", message)
+        self.assertIn("TESTS_SUPPORT_TRUST_PYTHON=3.99", message)
+
+    def test_an_unchecked_python_runs_when_trusted_by_name(self) -> None:
+        require_verified_python((3, 99), environ={"TESTS_SUPPORT_TRUST_PYTHON": "3.99"})
+        with self.assertRaises(RuntimeError):
+            require_verified_python((3, 99), environ={"TESTS_SUPPORT_TRUST_PYTHON": "3.98"})
+
+    def test_every_checked_python_runs(self) -> None:
+        for version in ((3, 11), (3, 12), (3, 13), (3, 14)):
+            require_verified_python(version, environ={})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import os
 import shutil
 import socket
 import threading
@@ -130,6 +131,22 @@ class OutsideWorkTests(VirtualTimeTestCase):
             self.assertEqual(await asyncio.wait_for(reader.read(), timeout=5), b"PING")
             writer.close()
             await writer.wait_closed()
+
+    async def test_a_pipe_written_outside_the_loop_is_waited_for(self) -> None:
+        read_end, write_end = os.pipe()
+
+        def write_later() -> None:
+            time.sleep(0.05)
+            os.write(write_end, b"ready")
+            os.close(write_end)
+
+        reader = asyncio.StreamReader()
+        transport, _ = await asyncio.get_running_loop().connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_end, "rb")
+        )
+        self.addCleanup(transport.close)
+        self.start_thread(write_later)
+        self.assertEqual(await asyncio.wait_for(reader.read(), timeout=5), b"ready")
 
 
 def _answer_slowly(listener: socket.socket) -> None:

@@ -37,6 +37,11 @@ from asyncio.log import logger
 from collections.abc import Callable
 from typing import Protocol, TypeVarTuple, cast
 
+from tests.support._python import require_verified_python
+
+# Every part of the toolkit that drives asyncio's or unittest's internals imports this module.
+require_verified_python()
+
 _Ts = TypeVarTuple("_Ts")
 
 _NS_PER_SECOND = 1_000_000_000
