@@ -18,6 +18,10 @@ OPTION_SETS: dict[str, dict[str, str]] = {
         "web_framework": "aiohttp",
         "license": "BSD-3-Clause",
     },
+    "py314-aiohttp-mit": {
+        "project_name": "Quota Keeper",
+        "python_version": "3.14",
+    },
     "py311-none-proprietary": {
         "project_name": "Inventory Watcher 2",
         "python_version": "3.11",
@@ -26,7 +30,7 @@ OPTION_SETS: dict[str, dict[str, str]] = {
     },
 }
 
-SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 
 
 def pythons_for(options: dict[str, str]) -> list[str]:

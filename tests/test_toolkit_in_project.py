@@ -107,6 +107,33 @@ BUGS: dict[str, tuple[str, str, list[str]]] = {
         """,
         ["[fail_on_slow_callbacks]", "blocked the event loop"],
     ),
+    "callback_error": (
+        """
+        def on_reply(future):
+            raise KeyError(future.result())
+
+        class Test(AsyncTestCase):
+            async def test(self):
+                reply = asyncio.get_running_loop().create_future()
+                reply.add_done_callback(on_reply)
+                reply.set_result("missing")
+                await asyncio.sleep(0)
+        """,
+        """
+        def on_reply(future, seen):
+            seen.append(future.result())
+
+        class Test(AsyncTestCase):
+            async def test(self):
+                seen = []
+                reply = asyncio.get_running_loop().create_future()
+                reply.add_done_callback(lambda future: on_reply(future, seen))
+                reply.set_result("missing")
+                await asyncio.sleep(0)
+                self.assertEqual(seen, ["missing"])
+        """,
+        ["[fail_on_callback_errors]", "KeyError('missing')", "in on_reply"],
+    ),
 }
 
 
@@ -173,7 +200,10 @@ def test_a_deadlock_fails_fast_instead_of_hanging(project: Path) -> None:
 
 def test_the_benchmark_prints_its_table(project: Path) -> None:
     result = subprocess.run(
-        [str(project / ".venv/bin/python"), "-m", "benchmarks.virtual_time", "--repeat", "1"],
+        [
+            *(str(project / ".venv/bin/python"), "-m", "benchmarks.virtual_time"),
+            *("--repeat", "1", "--crowd", "1000"),
+        ],
         cwd=project,
         capture_output=True,
         text=True,
@@ -181,5 +211,6 @@ def test_the_benchmark_prints_its_table(project: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    for row in ("floor:", "VirtualTimeLoop, debug off", "every diagnostic on", "looptime"):
+    rows = ("floor:", "VirtualTimeLoop, debug off", "every diagnostic on", "looptime", "A crowd:")
+    for row in rows:
         assert row in result.stdout, result.stdout

@@ -9,8 +9,9 @@ Two workloads, each timed several times in one run; the table gives medians.
   same wake-ups with zero-length sleeps on a plain loop: the cost of the task switches alone.
 - Timer-free overhead: 100,000 `sleep(0)` round trips, on `VirtualTimeLoop` against the
   standard loop, both with debug mode off.
-- A crowd: 100,000 tasks gathered, each sleeping a random 0-1 ms, on `VirtualTimeLoop`
-  against the standard loop, both with debug mode on, as in a test (`--slow-repeat` runs).
+- A crowd: 100,000 tasks (`--crowd`) gathered, each sleeping a random 0-1 ms, on
+  `VirtualTimeLoop` against the standard loop, both with debug mode on, as in a test
+  (`--slow-repeat` runs).
 
 Run from the project root (standard library only; looptime and trio rows need those installed):
 
@@ -39,7 +40,6 @@ _SLEEPERS = 1_000
 _SLEEPS_EACH = 10
 _LONGEST_SLEEP = 8_640.0
 _ROUND_TRIPS = 100_000
-_CROWD = 100_000
 _CROWD_LONGEST_SLEEP = 0.001
 
 
@@ -70,10 +70,10 @@ async def _round_trips() -> None:
         await asyncio.sleep(0)
 
 
-async def _crowd() -> None:
+async def _crowd(size: int) -> None:
     rng = random.Random(2024)
     await asyncio.gather(
-        *(asyncio.sleep(rng.uniform(0, _CROWD_LONGEST_SLEEP)) for _ in range(_CROWD))
+        *(asyncio.sleep(rng.uniform(0, _CROWD_LONGEST_SLEEP)) for _ in range(size))
     )
 
 
@@ -168,6 +168,7 @@ def main() -> None:
         default=1,
         help="runs of looptime, trio and the crowd (0 skips them)",
     )
+    parser.add_argument("--crowd", type=int, default=100_000, help="tasks in the crowd")
     options = parser.parse_args()
     plan = _sleep_plan()
     rows: list[tuple[str, float | str, int]] = []
@@ -209,11 +210,11 @@ def main() -> None:
     # only bury the table.
     logging.getLogger("asyncio").setLevel(logging.ERROR)
     plain, on_virtual = _interleaved_medians(
-        _on_loop(_crowd, debug=True),
-        _on_loop(_crowd, VirtualTimeLoop, debug=True),
+        _on_loop(lambda: _crowd(options.crowd), debug=True),
+        _on_loop(lambda: _crowd(options.crowd), VirtualTimeLoop, debug=True),
         options.slow_repeat,
     )
-    print(f"\nA crowd: {_CROWD:,} tasks gathered, 0-1 ms sleeps, debug on, medians")
+    print(f"\nA crowd: {options.crowd:,} tasks gathered, 0-1 ms sleeps, debug on, medians")
     print(f"{'standard loop':<48} {plain:>8.3f}")
     print(f"{'VirtualTimeLoop':<48} {on_virtual:>8.3f} {on_virtual / plain:>8.2f}x")
 
