@@ -1,8 +1,8 @@
 """The project's test toolkit: strict asyncio test cases, virtual time, and mocks.
 
 - `AsyncTestCase`: `IsolatedAsyncioTestCase` that fails a test which leaves a task pending,
-  never awaits a coroutine, loses a task's exception, leaves a resource open, or blocks the
-  event loop.
+  never awaits a coroutine, loses a task's exception, leaves a resource open, blocks the
+  event loop, or raises in a loop callback.
 - `VirtualTimeTestCase`: the same on virtual time, read through `self.clock`, a
   `VirtualClock`: sleeps and timeouts take no real time, in the order they would for real.
 - `ServiceTestCase`: a `VirtualTimeTestCase` with the service running for each test.
