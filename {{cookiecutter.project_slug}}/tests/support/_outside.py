@@ -41,6 +41,10 @@ class OutsideWork:
 
     def describe(self) -> list[str]:
         """One phrase per piece of outside work that may still deliver, e.g. `thread 'worker'`."""
+        threads_started = threading.active_count() > self._thread_count_before
+        peers_registered = len(self._selector.get_map()) > len(self._own_fds)
+        if not (threads_started or peers_registered):
+            return []
         return self.working_threads() + self.outside_peers()
 
     def working_threads(self) -> list[str]:
