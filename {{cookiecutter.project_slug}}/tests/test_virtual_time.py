@@ -104,7 +104,7 @@ class LongHorizonTests(unittest.TestCase):
 
 
 class BusyLoopTests(VirtualTimeTestCase):
-    async def test_polling_with_sleep_zero_sees_a_timer_fire(self) -> None:
+    async def test_polling_with_sleep_zero_moves_time_to_the_timer(self) -> None:
         fired = asyncio.Event()
         asyncio.get_running_loop().call_later(0.002, fired.set)
         while not fired.is_set():  # noqa: ASYNC110 -- the pattern under test
