@@ -245,6 +245,26 @@ class VerdictTests(unittest.TestCase):
         ]:
             self.assertIn(fragment, run.failures[0])
 
+    def test_a_deadlock_is_reported_once_and_its_tasks_unwind_in_their_phase(self) -> None:
+        unwound: list[str] = []
+
+        class StuckInCleanup(VirtualTimeTestCase):
+            deadlock_timeout = 0.02
+
+            async def test_registers_a_stuck_cleanup(self) -> None:
+                async def stuck() -> None:
+                    try:
+                        await asyncio.Event().wait()
+                    finally:
+                        unwound.append("stuck")
+
+                self.addAsyncCleanup(stuck)
+
+        run = run_child(StuckInCleanup)
+        self.assertEqual((len(run.failures), run.errors), (1, []), run.report)
+        self.assertIn("DeadlockError", run.failures[0])
+        self.assertEqual(unwound, ["stuck"])
+
     def test_a_deadlock_names_outside_work_it_was_told_not_to_wait_for(self) -> None:
         release = threading.Event()
 

@@ -179,6 +179,7 @@ class VirtualTimeLoop(LoopCore):
         self._subprocesses: list[asyncio.SubprocessTransport] = []
         self._real_work_since = 0
         self._outside_seen: list[str] = []
+        self._deadlock: DeadlockError | None = None
         super().__init__()
         own_fds = {key.fd for key in self._selector.get_map().values()}
         self._own_fd_count = len(own_fds)
@@ -297,11 +298,30 @@ class VirtualTimeLoop(LoopCore):
         self._real_work_since = real_now
         return events
 
+    def run_until_complete(self, future: Any) -> Any:
+        # A deadlock cancels every waiting task and lets them unwind here, in the phase that
+        # deadlocked, so their cleanup runs in their own context before the error is raised.
+        try:
+            result = super().run_until_complete(future)
+        except BaseException:
+            if self._deadlock is None:
+                raise
+            result = None
+        if self._deadlock is not None:
+            deadlock, self._deadlock = self._deadlock, None
+            raise deadlock
+        return result
+
     def _wait_out_deadlock(self, timer: int | None, outside: list[str]) -> list[Any]:
         events = self._selector.select(self.deadlock_timeout)
         if events:
             return events
-        raise DeadlockError(self._deadlock_report(timer, outside))
+        if self._deadlock is not None:
+            # A task went on waiting after its cancellation: stop the loop where it is.
+            deadlock, self._deadlock = self._deadlock, None
+            raise deadlock
+        self._deadlock = DeadlockError(self._deadlock_report(timer, outside))
+        return events
 
     def _deadlock_report(self, timer: int | None, outside: list[str]) -> str:
         if timer is not None:
