@@ -332,10 +332,10 @@ class LoopChoiceTests(unittest.TestCase):
         self.assertIn("OwnLoop sets loop_factory = ", run.errors[0])
         self.assertIn("derive from AsyncTestCase to keep your own loop", run.errors[0])
 
-    def test_an_overridden_runner_is_refused(self) -> None:
+    def test_a_back_ported_runner_on_another_loop_is_refused(self) -> None:
         class BackPorted(VirtualTimeTestCase):
             def _setupAsyncioRunner(self) -> None:
-                self._asyncioRunner = asyncio.Runner(debug=True)
+                self._asyncioRunner = asyncio.Runner(loop_factory=asyncio.new_event_loop)
 
             async def test_runs(self) -> None:
                 pass
@@ -343,6 +343,18 @@ class LoopChoiceTests(unittest.TestCase):
         run = run_child(BackPorted)
         self.assertEqual(len(run.errors), 1, run.report)
         self.assertIn("BackPorted overrides _setupAsyncioRunner with a ", run.errors[0])
+
+    def test_a_back_ported_runner_that_chose_no_loop_runs_on_virtual_time(self) -> None:
+        class BackPorted(VirtualTimeTestCase):
+            def _setupAsyncioRunner(self) -> None:
+                self._asyncioRunner = asyncio.Runner(debug=True, loop_factory=None)
+
+            async def test_sleeps_an_hour(self) -> None:
+                await asyncio.sleep(3600)
+                self.assertEqual(self.clock.monotonic(), 3600)
+
+        run = run_child(BackPorted)
+        self.assertEqual((run.report, run.tests_run), ("", 1))
 
 
 class SetUpReleaseTests(unittest.TestCase):

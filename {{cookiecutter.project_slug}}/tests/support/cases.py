@@ -146,8 +146,9 @@ class VirtualTimeTestCase(AsyncTestCase):
 
     A suite written for `IsolatedAsyncioTestCase` runs unchanged on this base, except tests
     that measure real elapsed time. The clock exists from `setUp` on, one per test. This class
-    chooses the loop: a subclass that sets `loop_factory` or overrides `_setupAsyncioRunner`
-    fails each test with a message saying so, rather than running on another loop.
+    chooses the loop: a subclass that sets `loop_factory`, or overrides `_setupAsyncioRunner` to
+    build a runner on another loop, fails each test with a message saying so, rather than
+    running on that loop without virtual time.
     """
 
     start_time: ClassVar[dt.datetime] = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -179,7 +180,12 @@ class VirtualTimeTestCase(AsyncTestCase):
         chosen = getattr(self, "loop_factory", None)
         if chosen is not None:
             raise TypeError(self._foreign_loop_message(f"{cls} sets loop_factory = {chosen!r}"))
-        loop = self._runner().get_loop()
+        runner = self._runner()
+        if getattr(runner, "_loop_factory", None) is None and getattr(runner, "_loop", 1) is None:
+            # A subclass's _setupAsyncioRunner (the 3.11 back-port of loop_factory) that chose
+            # no loop: nothing to honour, so the test runs on this class's loop.
+            runner = self._asyncioRunner = asyncio.Runner(debug=True, loop_factory=self._new_loop)
+        loop = runner.get_loop()
         if not isinstance(loop, VirtualTimeLoop):
             raise TypeError(
                 self._foreign_loop_message(
