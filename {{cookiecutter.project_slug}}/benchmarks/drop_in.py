@@ -12,7 +12,7 @@ fresh interpreter with the project's flags (`-X dev -W error::RuntimeWarning
 The table gives tests run, failures, errors, skips and wall time per mode; then the tests that
 fail in one mode and not in plain, with the first line of their message.
 
-    python -m benchmarks.drop_in [test.module ...]
+    python -m benchmarks.drop_in [--timeout SECONDS] [test.module ...]
 
 With no module named, it runs the suites of CPython's own `test.test_asyncio` package that use
 `IsolatedAsyncioTestCase` and exist in this interpreter. A PyPI package's suite runs the same
@@ -65,6 +65,7 @@ _CHECKS = (
     "fail_on_lost_exceptions",
     "fail_on_unclosed_resources",
     "fail_on_slow_callbacks",
+    "fail_on_callback_errors",
 )
 
 
@@ -97,11 +98,19 @@ def _last_line(traceback_text: str) -> str:
     return lines[-1][:160] if lines else ""
 
 
-def _run_child(mode: str, module: str) -> _Outcome | str:
+def _run_child(mode: str, module: str, timeout: float) -> _Outcome | str:
     command = [sys.executable, *_FLAGS, "-m", "benchmarks.drop_in", "--child", mode, module]
-    completed = subprocess.run(
-        command, capture_output=True, text=True, env=os.environ.copy(), check=False
-    )
+    try:
+        completed = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return f"timed out after {timeout:g} s"
     if completed.returncode != 0:
         return "crashed: " + " ".join(completed.stderr.strip().splitlines()[-1:])
     outcome: _Outcome = json.loads(completed.stdout.strip().splitlines()[-1])
@@ -134,6 +143,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "MODULE"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--timeout", type=float, default=900, help="seconds one suite may run in one mode"
+    )
     options = parser.parse_args()
     if options.child:
         print(json.dumps(_run_here(*options.child)))
@@ -141,7 +153,7 @@ def main() -> None:
     modules = options.modules or [m for m in _CPYTHON_SUITES if importlib.util.find_spec(m)]
     print(f"Python {sys.version.split()[0]}; flags {' '.join(_FLAGS)}")
     for module in modules:
-        _report(module, {mode: _run_child(mode, module) for mode in _MODES})
+        _report(module, {mode: _run_child(mode, module, options.timeout) for mode in _MODES})
 
 
 if __name__ == "__main__":
