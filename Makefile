@@ -18,8 +18,8 @@ test: $(TOOLS)
 	$(VENV)/bin/pytest
 
 lint: $(TOOLS)
-	$(VENV)/bin/ruff check hooks tests
-	$(VENV)/bin/ruff format --check hooks tests
+	$(VENV)/bin/ruff check hooks tests local_extensions.py
+	$(VENV)/bin/ruff format --check hooks tests local_extensions.py
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 $(TOOLS): requirements-dev.txt
