@@ -39,5 +39,5 @@ def assert_no_template_syntax(project: Path) -> None:
 
 def _files(project: Path) -> Iterator[tuple[str, Path]]:
     for path in sorted(project.rglob("*")):
-        if path.is_file() and ".venv" not in path.parts:
+        if path.is_file() and not {".venv", ".git"} & set(path.parts):
             yield path.relative_to(project).as_posix(), path

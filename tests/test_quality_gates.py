@@ -8,16 +8,18 @@ copies, offline), the pre-commit configuration, and hadolint on the Dockerfile.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.engines import BIN, render
+from tests.engines import BIN, REPO_ROOT, render
 from tests.environments import install
 from tests.interpreters import find_python
 from tests.option_sets import OPTION_SETS, pythons_for
 
+HOOK = REPO_ROOT / "hooks" / "pre_gen_project.py"
 CONFIG_CHECKS = {
     "workflow schema": [
         "check-jsonschema",
@@ -68,3 +70,32 @@ def test_a_new_project_passes_every_gate(
         if (output := run_gate([str(venv_bin / command[0]), *command[1:]], project))
     }
     assert not failures, "\n".join(f"--- {name}\n{output}" for name, output in failures.items())
+    own = {options.get("package_name", project.name.replace("-", "_"))}
+    unreserved = installed_module_names(venv_bin / "python") - reserved_module_names() - own
+    assert not unreserved, f"package_name would accept names the project installs: {unreserved}"
+
+
+def installed_module_names(python: Path) -> set[str]:
+    """The top-level modules of every distribution in the environment, minus the stdlib's."""
+    listed = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib.metadata as m, sys; print(*(name for name in"
+            " m.packages_distributions() if name not in sys.stdlib_module_names))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    # mypyc's compiled helpers carry a hash in their name: nobody picks one as a package name.
+    return {name for name in listed if not name.endswith("__mypyc")}
+
+
+def reserved_module_names() -> set[str]:
+    spec = importlib.util.spec_from_file_location("hook_rules", HOOK)
+    assert spec is not None
+    assert spec.loader is not None
+    rules = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rules)
+    return set(rules.PROJECT_MODULE_NAMES)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import ast
+import importlib.util
 import json
+import re
 import subprocess
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -106,16 +108,23 @@ def test_the_default_slug_of_a_typical_name() -> None:
     assert render_variable(env, COOKIECUTTER["project_slug"], answers) == "n-code-pay-gateway-2"
 
 
-def test_reserved_module_names_are_the_same_for_both_engines_and_cover_every_python() -> None:
-    hook = ast.parse((REPO_ROOT / "hooks" / "pre_gen_project.py").read_text(encoding="utf-8"))
-    (names_text,) = (
-        node.value.value
-        for node in hook.body
-        if isinstance(node, ast.Assign) and node.targets[0].id == "_STDLIB_MODULE_NAMES_TEXT"
+def copier_name_list(message_end: str) -> set[str]:
+    """The names in the package_name validator's list whose refusal message ends so."""
+    validator = COPIER["package_name"]["validator"]
+    refusals = re.findall(
+        r"package_name in \[(.*?)\] -%}\s*Invalid package_name \{\{ quoted \}\}: (.*?)\s*\{%",
+        validator,
+        re.S,
     )
-    hook_names = set(names_text.split())
-    copier_names = set(COPIER["stdlib_module_names"]["default"])
-    assert hook_names == copier_names
+    (names,) = (body for body, message in refusals if message.endswith(message_end))
+    return set(re.findall(r"'([^']+)'", names))
+
+
+def test_reserved_module_names_are_the_same_for_both_engines_and_cover_every_python() -> None:
+    hook = load_hook_rules()
+    copier_stdlib = copier_name_list("the standard-library module of that name.")
+    assert copier_stdlib == hook.STDLIB_MODULE_NAMES
+    assert copier_name_list("the project imports or installs.") == hook.PROJECT_MODULE_NAMES
     for version in SUPPORTED_PYTHONS:
         python = find_python(version)
         if python is None:
@@ -126,4 +135,15 @@ def test_reserved_module_names_are_the_same_for_both_engines_and_cover_every_pyt
             text=True,
             check=True,
         ).stdout.split()
-        assert set(listed) <= copier_names, f"Python {version} has modules the list lacks"
+        assert set(listed) <= copier_stdlib, f"Python {version} has modules the list lacks"
+
+
+def load_hook_rules() -> ModuleType:
+    """hooks/pre_gen_project.py as a module, the way the template's Jinja extension loads it."""
+    path = REPO_ROOT / "hooks" / "pre_gen_project.py"
+    spec = importlib.util.spec_from_file_location("hook_rules", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

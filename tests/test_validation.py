@@ -18,7 +18,8 @@ from tests.engines import run_engine
 VALID = {"project_slug": "valid-service", "package_name": "valid_service"}
 
 IDENTIFIER_RULE = (
-    "it must be a Python identifier (letters, digits and underscores, not starting with a digit)."
+    "it must be an ASCII Python identifier"
+    " (letters, digits and underscores, not starting with a digit)."
 )
 SLUG_RULE = (
     "use lower-case ASCII letters and digits in words joined by single hyphens,"
@@ -26,8 +27,11 @@ SLUG_RULE = (
 )
 ONE_LINE = "it must be one line of text."
 NAME_RULE = "it must be one line of text, not empty."
-EMAIL_RULE = "it must contain exactly one @ and no spaces."
+EMAIL_RULE = (
+    "it must be an e-mail address such as name@example.com (ASCII, one @, a dotted domain)."
+)
 STDLIB_RULE = "it would shadow the standard-library module of that name."
+PROJECT_RULE = "it would shadow a module of that name that the project imports or installs."
 
 # (field, bad value, the rule the message must give)
 BAD_ANSWERS: list[tuple[str, str, str]] = [
@@ -55,8 +59,8 @@ BAD_ANSWERS: list[tuple[str, str, str]] = [
     ("package_name", "json", STDLIB_RULE),
     ("package_name", "typing", STDLIB_RULE),
     ("package_name", "cgi", STDLIB_RULE),
-    ("package_name", "tests", "it is reserved for test packages."),
-    ("package_name", "test", "it is reserved for test packages."),
+    ("package_name", "tests", PROJECT_RULE),
+    ("package_name", "test", PROJECT_RULE),
     ("description", "First line\nsecond line", ONE_LINE),
     ("author_name", "Ada\u2028Lovelace", ONE_LINE),
     ("author_email", "you.example.com", EMAIL_RULE),
