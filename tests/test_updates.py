@@ -44,8 +44,8 @@ ADDED_FILE = (f"{TREE}/CONTRIBUTING.md", "# Contributing\n\nRun `python -m tests
 TEAM_EDITS = [
     (
         "src/my_async_service/worker.py",
-        '"""One unit of work: in this example, a name and how long processing it takes."""',
-        '"""One unit of work from the billing queue."""',
+        "Processes the jobs queued in `store` once every `tick_interval` seconds",
+        "Processes the billing queue once every `tick_interval` seconds",
     ),
     ("pyproject.toml", '    "aiohttp>=3.10",\n', '    "aiohttp>=3.10",\n    "yarl>=1.9",\n'),
 ]

@@ -1,60 +1,107 @@
-"""The service's lifecycle on virtual time: readiness, draining, the grace period, crashes."""
+"""The service's lifecycle on virtual time: readiness, the bounded queue, draining, crashes."""
 
 from __future__ import annotations
 
+import json
+import logging
 from unittest import mock
 
 from {{ cookiecutter.package_name }}.clock import Clock
 from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.jobs import Job, JobStatus
+from {{ cookiecutter.package_name }}.logs import JsonFormatter
 from {{ cookiecutter.package_name }}.service import ShuttingDownError
-from {{ cookiecutter.package_name }}.worker import Job
+from {{ cookiecutter.package_name }}.store import QueueFullError
 from tests.support import ServiceTestCase
 
 TICK = 1.0
 GRACE = 10.0
+ROOM = 3
 # Half a tick after a tick is due, the worker has taken the jobs that were waiting.
 AFTER_FIRST_TICK = 1.5 * TICK
+SERVICE_LOGGER = "{{ cookiecutter.package_name }}.service"
 
 
 class ServiceTest(ServiceTestCase):
     def make_settings(self) -> Settings:
-        return Settings(tick_interval=TICK, shutdown_grace_period=GRACE{% if cookiecutter.web_framework == "aiohttp" %}, port=0{% endif %})
+        return Settings(
+            tick_interval=TICK,
+            shutdown_grace_period=GRACE,
+            max_queued_jobs=ROOM,
+{%- if cookiecutter.web_framework == "aiohttp" %}
+            port=0,
+{%- endif %}
+        )
+
+    def done_names(self) -> list[str]:
+        return [stored.job.name for stored in self.service.worker.done]
 
     def test_the_virtual_clock_is_a_clock(self) -> None:
         clock: Clock = self.clock
         self.assertIs(self.service.clock, clock)
 
-    async def test_a_submitted_job_is_done_on_the_next_tick(self) -> None:
-        self.service.submit(Job("report"))
+    async def test_a_submitted_job_is_stored_then_done_on_the_next_tick(self) -> None:
+        stored = await self.service.submit(Job("report"))
+        self.assertEqual(await self.store.get(stored.id), stored)
         await self.clock.sleep(AFTER_FIRST_TICK)
-        self.assertEqual(self.service.worker.done, [Job("report")])
+        done = await self.store.get(stored.id)
+        assert done is not None
+        self.assertEqual(done.status, JobStatus.DONE)
 
-    async def test_shutdown_turns_unready_at_once_and_drains_the_job_in_hand(self) -> None:
-        self.service.submit(Job("slow", duration=3.0))
+    async def test_a_full_queue_refuses_jobs_until_there_is_room(self) -> None:
+        for number in range(ROOM):
+            await self.service.submit(Job(f"job {number}"))
+        self.assertTrue(await self.service.queue_full())
+        with self.assertRaises(QueueFullError):
+            await self.service.submit(Job("one too many"))
         await self.clock.sleep(AFTER_FIRST_TICK)
+        self.assertFalse(await self.service.queue_full())
+        await self.service.submit(Job("now there is room"))
+
+    async def test_shutdown_turns_unready_at_once_and_drains_the_whole_queue(self) -> None:
+        await self.service.submit(Job("slow", duration=3.0))
+        await self.clock.sleep(AFTER_FIRST_TICK)
+        await self.service.submit(Job("queued", duration=2.0))
         asked_at = self.clock.monotonic()
 
         self.service.request_shutdown()
 
         self.assertFalse(self.service.ready)
         await self.service_stopped()
-        self.assertEqual(self.service.worker.done, [Job("slow", duration=3.0)])
-        self.assertEqual(self.clock.monotonic() - asked_at, TICK + 3.0 - AFTER_FIRST_TICK)
+        self.assertEqual(self.done_names(), ["slow", "queued"])
+        self.assertEqual(self.clock.monotonic() - asked_at, TICK + 3.0 - AFTER_FIRST_TICK + 2.0)
+        self.assertEqual(await self.store.unfinished(), [])
 
-    async def test_work_past_the_grace_period_is_cancelled_and_returned(self) -> None:
-        job = Job("endless", duration=10 * GRACE)
-        self.service.submit(job)
+    async def test_what_the_grace_period_cuts_off_stays_queued_and_is_named_once(self) -> None:
+        endless = await self.service.submit(Job("endless", duration=10 * GRACE))
         await self.clock.sleep(AFTER_FIRST_TICK)
+        waiting = await self.service.submit(Job("waiting"))
         asked_at = self.clock.monotonic()
 
-        self.service.request_shutdown()
-        await self.service_stopped()
+        with self.assertLogs(SERVICE_LOGGER, "WARNING") as logs:
+            self.service.request_shutdown()
+            await self.service_stopped()
 
         self.assertEqual(self.clock.monotonic() - asked_at, GRACE)
-        self.assertEqual(self.service.worker.queue.get_nowait(), job)
+        unfinished = await self.store.unfinished()
+        self.assertEqual([job.id for job in unfinished], [endless.id, waiting.id])
+        self.assertEqual({job.status for job in unfinished}, {JobStatus.QUEUED})
+        [report] = [record for record in logs.records if "not run before shutdown" in record.msg]
+        self.assertIn(f"{endless.id} 'endless', {waiting.id} 'waiting'", report.getMessage())
+        structured = json.loads(JsonFormatter().format(report))
+        self.assertEqual(
+            structured["unfinished_jobs"],
+            [{"id": endless.id, "name": "endless"}, {"id": waiting.id, "name": "waiting"}],
+        )
+
+    async def test_a_clean_drain_reports_nothing_unfinished(self) -> None:
+        await self.service.submit(Job("quick"))
+        with self.assertNoLogs(SERVICE_LOGGER, logging.WARNING):
+            self.service.request_shutdown()
+            await self.service_stopped()
 
     async def test_a_second_request_stops_at_once(self) -> None:
-        self.service.submit(Job("endless", duration=10 * GRACE))
+        await self.service.submit(Job("endless", duration=10 * GRACE))
         await self.clock.sleep(AFTER_FIRST_TICK)
         asked_at = self.clock.monotonic()
 
@@ -67,13 +114,13 @@ class ServiceTest(ServiceTestCase):
     async def test_no_job_is_accepted_once_shutdown_begins(self) -> None:
         self.service.request_shutdown()
         with self.assertRaises(ShuttingDownError):
-            self.service.submit(Job("late"))
+            await self.service.submit(Job("late"))
         await self.service_stopped()
 
     async def test_a_crashing_worker_stops_the_service_with_its_exception(self) -> None:
-        crash = RuntimeError("the worker exploded")
-        with mock.patch.object(self.service.worker, "process", side_effect=crash):
-            self.service.submit(Job("doomed"))
+        crash = RuntimeError("the job store broke")
+        with mock.patch.object(self.store, "claim", side_effect=crash):
+            await self.service.submit(Job("doomed"))
             with self.assertRaises(ExceptionGroup) as caught:
                 await self.service_stopped()
         self.assertEqual(caught.exception.exceptions, (crash,))

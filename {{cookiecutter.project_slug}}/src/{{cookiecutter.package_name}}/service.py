@@ -2,19 +2,23 @@
 
 `Service.run` supervises everything the service does in one `asyncio.TaskGroup`, so nothing
 runs unwatched: if any task raises, the others are cancelled and `run` raises too (the command
-line logs the traceback and exits 1). A shutdown goes through three states:
+line logs the traceback and exits 1). Work comes in through `Service.submit`, which answers only
+once the job is in the `JobStore`, and is refused while the store's queue is full. A shutdown
+goes through three states:
 
 1. **Serving**: `Service.ready` is true and the worker ticks.
 2. **Draining**, from the first `request_shutdown` (SIGTERM or SIGINT): `ready` turns false at
-   once and the worker finishes the job in hand but takes no other.
-3. **Stopping**, when the worker is done, when ``shutdown_grace_period`` has passed, or at a
+   once, no job is accepted, and the worker works through the queue without waiting for ticks.
+3. **Stopping**, when the queue is empty, when ``shutdown_grace_period`` has passed, or at a
    second `request_shutdown`: whatever still runs is cancelled (a cancelled job goes back to
-   the queue) and `run` returns.
+   the queue), one log record names every job left unfinished (they stay in the store and run
+   at the next start), and `run` returns.
 {%- if cookiecutter.web_framework == "aiohttp" %}
 
-The HTTP server runs from before the service is ready until after it has drained: ``/readyz``
+The HTTP server listens before the service is ready and until it has drained: ``/readyz``
 answers 503 from the moment draining begins, so a load balancer stops sending work while the
-work already accepted finishes.
+work already accepted finishes. It starts before anything else, so an address it cannot listen
+on stops the service before it runs.
 {%- endif %}
 
 All waiting is on the injected `Clock`, so tests drive the whole sequence on virtual time.
@@ -30,10 +34,12 @@ from collections.abc import Iterator
 
 from {{ cookiecutter.package_name }}.clock import Clock, finished_within
 from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.jobs import Job, StoredJob
+from {{ cookiecutter.package_name }}.store import JobStore
 {%- if cookiecutter.web_framework == "aiohttp" %}
 from {{ cookiecutter.package_name }}.web import HttpServer, create_app
 {%- endif %}
-from {{ cookiecutter.package_name }}.worker import Job, Worker
+from {{ cookiecutter.package_name }}.worker import Worker
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +51,13 @@ class ShuttingDownError(RuntimeError):
 class Service:
     """The running service: its parts supervised together, with a graceful shutdown."""
 
-    def __init__(self, settings: Settings, clock: Clock) -> None:
+    def __init__(self, settings: Settings, clock: Clock, store: JobStore) -> None:
         self.settings = settings
         self.clock = clock
-        self.worker = Worker(asyncio.Queue(), clock, settings.tick_interval)
+        self.store = store
+        self.worker = Worker(store, clock, settings.tick_interval)
 {%- if cookiecutter.web_framework == "aiohttp" %}
-        self.http = HttpServer(create_app(self), settings.host, settings.port)
+        self.http = HttpServer(create_app(self), settings)
 {%- endif %}
         self._ready = False
         self._stop_requested = asyncio.Event()
@@ -61,11 +68,19 @@ class Service:
         """True while the service is serving; false before it starts and once shutdown begins."""
         return self._ready
 
-    def submit(self, job: Job) -> None:
-        """Queue `job` for the worker's next tick."""
+    async def submit(self, job: Job) -> StoredJob:
+        """Store `job` for the worker's next tick and return it with its id.
+
+        Raises `ShuttingDownError` once a shutdown has begun, and `store.QueueFullError` while
+        ``max_queued_jobs`` jobs are waiting.
+        """
         if self._stop_requested.is_set():
             raise ShuttingDownError(f"not accepting job {job.name!r}: the service is shutting down")
-        self.worker.queue.put_nowait(job)
+        return await self.store.add(job, max_queued=self.settings.max_queued_jobs)
+
+    async def queue_full(self) -> bool:
+        """Whether `submit` would refuse a job for want of room."""
+        return await self.store.count_queued() >= self.settings.max_queued_jobs
 
     def request_shutdown(self) -> None:
         """Begin a graceful shutdown; asked again, stop at once."""
@@ -75,30 +90,33 @@ class Service:
                 self._worker_task.cancel()
             return
         grace = self.settings.shutdown_grace_period
-        logger.info("shutdown requested: draining for at most %g s", grace)
+        logger.info("shutdown requested: draining the queue for at most %g s", grace)
         self._ready = False
         self.worker.stop()
         self._stop_requested.set()
 
     async def run(self) -> None:
         """Serve until a shutdown completes; raise if any part of the service fails."""
-        async with asyncio.TaskGroup() as group:
-            self._worker_task = group.create_task(self.worker.run(), name="worker")
 {%- if cookiecutter.web_framework == "aiohttp" %}
-            await self.http.start()
+        await self.http.start()
 {%- endif %}
-            try:
-                if not self._stop_requested.is_set():
-                    self._ready = True
-                    logger.info("service ready")
-                await self._stop_requested.wait()
-                await self._drain(self._worker_task)
-            finally:
-                self._ready = False
+        try:
+            async with asyncio.TaskGroup() as group:
+                self._worker_task = group.create_task(self.worker.run(), name="worker")
+                try:
+                    if not self._stop_requested.is_set():
+                        self._ready = True
+                        logger.info("service ready")
+                    await self._stop_requested.wait()
+                    await self._drain(self._worker_task)
+                finally:
+                    self._ready = False
+            await self._report_unfinished()
+        finally:
 {%- if cookiecutter.web_framework == "aiohttp" %}
-                await self.http.stop()
+            await self.http.stop()
 {%- endif %}
-        logger.info("service stopped")
+            logger.info("service stopped")
 
     async def _drain(self, worker: asyncio.Task[None]) -> None:
         grace = self.settings.shutdown_grace_period
@@ -107,10 +125,28 @@ class Service:
             logger.warning("shutdown grace period of %g s is over: cancelling the worker", grace)
             worker.cancel()
 
+    async def _report_unfinished(self) -> None:
+        unfinished = await self.store.unfinished()
+        if not unfinished:
+            return
+        named = [{"id": job.id, "name": job.job.name} for job in unfinished]
+        logger.warning(
+            "%d accepted job(s) not run before shutdown; they stay queued in the job store and"
+            " run at the next start: %s",
+            len(unfinished),
+            ", ".join(f"{job['id']} {job['name']!r}" for job in named),
+            extra={"fields": {"unfinished_jobs": named}},
+        )
+
 
 @contextlib.contextmanager
 def shutdown_on_signals(service: Service) -> Iterator[None]:
-    """Turn SIGTERM and SIGINT into `Service.request_shutdown` while the block runs."""
+    """Turn SIGTERM and SIGINT into `Service.request_shutdown` while the block runs.
+
+    It is meant for the process's main function. After the block both signals are ignored: the
+    service has stopped and the process is on its way out with the exit status it reports, which
+    a late signal must not turn into death by that signal.
+    """
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)
     for signum in signals:
@@ -120,3 +156,4 @@ def shutdown_on_signals(service: Service) -> Iterator[None]:
     finally:
         for signum in signals:
             loop.remove_signal_handler(signum)
+            signal.signal(signum, signal.SIG_IGN)
