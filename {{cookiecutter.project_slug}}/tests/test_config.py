@@ -20,9 +20,16 @@ class SettingsTest(unittest.TestCase):
                 f"{PREFIX}LOG_FORMAT": "JSON",
                 f"{PREFIX}TICK_INTERVAL": "0.25",
                 f"{PREFIX}SHUTDOWN_GRACE_PERIOD": "30",
+                f"{PREFIX}JOBS_DATABASE": "/var/lib/jobs.sqlite3",
+                f"{PREFIX}MAX_QUEUED_JOBS": "+500",
+                f"{PREFIX}MAX_JOB_DURATION": "1.5e2",
 {%- if cookiecutter.web_framework == "aiohttp" %}
                 f"{PREFIX}HOST": "0.0.0.0",
                 f"{PREFIX}PORT": "0",
+                f"{PREFIX}HTTP_MAX_CONNECTIONS": "64",
+                f"{PREFIX}HTTP_HEADER_TIMEOUT": "2",
+                f"{PREFIX}HTTP_BODY_TIMEOUT": "3",
+                f"{PREFIX}HTTP_IDLE_TIMEOUT": "4",
 {%- endif %}
             }
         )
@@ -30,9 +37,21 @@ class SettingsTest(unittest.TestCase):
         self.assertEqual(settings.log_format, "json")
         self.assertEqual(settings.tick_interval, 0.25)
         self.assertEqual(settings.shutdown_grace_period, 30.0)
+        self.assertEqual(settings.jobs_database, "/var/lib/jobs.sqlite3")
+        self.assertEqual(settings.max_queued_jobs, 500)
+        self.assertEqual(settings.max_job_duration, 150.0)
 {%- if cookiecutter.web_framework == "aiohttp" %}
         self.assertEqual(settings.host, "0.0.0.0")
         self.assertEqual(settings.port, 0)
+        self.assertEqual(
+            (
+                settings.http_max_connections,
+                settings.http_header_timeout,
+                settings.http_body_timeout,
+                settings.http_idle_timeout,
+            ),
+            (64, 2.0, 3.0, 4.0),
+        )
 {%- endif %}
 
     def test_a_flag_overrides_its_variable(self) -> None:
@@ -42,21 +61,46 @@ class SettingsTest(unittest.TestCase):
         self.assertEqual(settings.log_format, "text")
 
     def test_a_bad_value_names_the_variable_the_value_and_what_is_allowed(self) -> None:
-        cases = {
-            "LOG_LEVEL": ("LOUD", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
-            "LOG_FORMAT": ("xml", "one of text, json"),
-            "TICK_INTERVAL": ("-1", "a number of seconds greater than 0"),
-            "SHUTDOWN_GRACE_PERIOD": ("soon", "a number of seconds greater than 0"),
+        tick = "a number of seconds from 0.001 to 3600"
+        cases = [
+            ("LOG_LEVEL", "LOUD", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+            ("LOG_FORMAT", "xml", "one of text, json"),
+            ("TICK_INTERVAL", "-1", tick),
+            ("TICK_INTERVAL", "5e-324", tick),
+            ("TICK_INTERVAL", "1e-9", tick),
+            ("TICK_INTERVAL", "1e308", tick),
+            ("TICK_INTERVAL", "nan", tick),
+            ("TICK_INTERVAL", "\uff11", tick),
+            ("TICK_INTERVAL", "1_0", tick),
+            ("SHUTDOWN_GRACE_PERIOD", "soon", tick),
+            ("MAX_QUEUED_JOBS", "0", "a whole number from 1 to 1000000"),
+            ("MAX_QUEUED_JOBS", "1e3", "a whole number from 1 to 1000000"),
+            ("MAX_JOB_DURATION", "1e300", "a number of seconds from 0.001 to 86400"),
+            ("JOBS_DATABASE", " ", "a file path (or :memory: for a store that is not kept)"),
 {%- if cookiecutter.web_framework == "aiohttp" %}
-            "PORT": ("70000", "a TCP port from 0 to 65535 (0 picks a free one)"),
-            "HOST": (" ", "a host name or IP address"),
+            ("PORT", "70000", "a TCP port from 0 to 65535 (0 picks a free one)"),
+            ("PORT", "\uff18\uff10", "a TCP port from 0 to 65535 (0 picks a free one)"),
+            ("HOST", " ", "a host name or IP address"),
+            ("HTTP_MAX_CONNECTIONS", "0", "a whole number from 1 to 100000"),
+            ("HTTP_HEADER_TIMEOUT", "0", "a number of seconds from 0.01 to 300"),
+            ("HTTP_BODY_TIMEOUT", "inf", "a number of seconds from 0.01 to 300"),
+            ("HTTP_IDLE_TIMEOUT", "1e9", "a number of seconds from 0.01 to 3600"),
 {%- endif %}
-        }
-        for name, (value, allowed) in cases.items():
-            with self.subTest(name), self.assertRaises(ConfigError) as caught:
+        ]
+        for name, value, allowed in cases:
+            with self.subTest(name=name, value=value), self.assertRaises(ConfigError) as caught:
                 Settings.from_env({PREFIX + name: value})
             expected = f"{PREFIX}{name}={value!r} is not valid: expected {allowed}"
             self.assertEqual(str(caught.exception), expected)
+
+    def test_each_value_remembers_where_it_came_from(self) -> None:
+        settings = Settings.from_env(
+            {f"{PREFIX}LOG_LEVEL": "debug", f"{PREFIX}TICK_INTERVAL": "2"},
+            flags={"log_level": "info"},
+        )
+        self.assertEqual(settings.source_of("log_level"), "--log-level")
+        self.assertEqual(settings.source_of("tick_interval"), f"{PREFIX}TICK_INTERVAL")
+        self.assertEqual(settings.source_of("log_format"), f"{PREFIX}LOG_FORMAT")
 
     def test_a_bad_flag_is_named_as_a_flag(self) -> None:
         with self.assertRaisesRegex(ConfigError, r"^--log-level='loud' is not valid"):
@@ -66,4 +110,5 @@ class SettingsTest(unittest.TestCase):
         table = describe_variables()
         self.assertIn(f"{PREFIX}TICK_INTERVAL", table)
         self.assertIn("(default: 10.0)", table)
-        self.assertEqual(table.count(PREFIX), len(Settings.__dataclass_fields__))
+        settings = [name for name in Settings.__dataclass_fields__ if name != "sources"]
+        self.assertEqual(table.count(PREFIX), len(settings))

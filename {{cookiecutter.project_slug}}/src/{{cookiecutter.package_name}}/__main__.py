@@ -1,8 +1,11 @@
 """The command line: ``{{ cookiecutter.project_slug }}`` or ``python -m {{ cookiecutter.package_name }}``.
 
-It reads the settings (environment first, then flags), sets up logging, and runs the `Service`
-on the real clock until SIGTERM or SIGINT. Exit status: 0 after a clean shutdown, 1 when the
-service crashed (the traceback is logged), 2 for bad configuration or arguments.
+It reads the settings (environment first, then flags), sets up logging, opens the job store and
+runs the `Service` on the real clock until SIGTERM or SIGINT. Exit status: 0 after a clean
+shutdown, 1 when the service crashed (the traceback is logged), 2 for bad configuration or
+arguments: a value that does not parse, an address that cannot be listened on, a job database
+that cannot be opened. A configuration error is one line on standard error naming the variable
+or flag, the value and the cause.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -26,9 +30,9 @@ from {{ cookiecutter.package_name }}.logs import configure_logging
 
 EXIT_OK, EXIT_CRASH, EXIT_USAGE = 0, 1, 2
 {%- if cookiecutter.web_framework == "aiohttp" %}
-FLAG_SETTINGS = ("log_level", "log_format", "host", "port")
+FLAG_SETTINGS = ("log_level", "log_format", "jobs_database", "host", "port")
 {%- else %}
-FLAG_SETTINGS = ("log_level", "log_format")
+FLAG_SETTINGS = ("log_level", "log_format", "jobs_database")
 {%- endif %}
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}")
@@ -58,25 +62,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env(flags=vars(flags))
     except ConfigError as error:
-        print(f"{{ cookiecutter.project_slug }}: configuration error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _configuration_error(error)
     configure_logging(settings.log_level, settings.log_format)
     try:
         asyncio.run(_serve(settings))
+    except ConfigError as error:
+        return _configuration_error(error)
     except Exception:
         logger.exception("the service crashed")
         return EXIT_CRASH
     return EXIT_OK
 
 
+def _configuration_error(error: ConfigError) -> int:
+    print(f"{{ cookiecutter.project_slug }}: configuration error: {error}", file=sys.stderr)
+    return EXIT_USAGE
+
+
 async def _serve(settings: Settings) -> None:
     # Imported here, so that --help and configuration errors answer without loading the
     # service's dependencies.
     from {{ cookiecutter.package_name }}.service import Service, shutdown_on_signals  # noqa: PLC0415
+    from {{ cookiecutter.package_name }}.store import SqliteJobStore  # noqa: PLC0415
 
-    service = Service(settings, SystemClock())
-    with shutdown_on_signals(service):
-        await service.run()
+    try:
+        store = await SqliteJobStore.open(settings.jobs_database)
+    except sqlite3.Error as error:
+        allowed = f"a job database file this process can open and write ({error})"
+        raise ConfigError(
+            settings.source_of("jobs_database"), settings.jobs_database, allowed
+        ) from None
+    async with store:
+        service = Service(settings, SystemClock(), store)
+        with shutdown_on_signals(service):
+            await service.run()
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -43,14 +44,34 @@ def _choice(*allowed: str) -> Callable[[str, str], str]:
     return parse
 
 
-def _positive_seconds(source: str, text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = float("nan")
-    if not 0 < seconds < float("inf"):
-        raise ConfigError(source, text, "a number of seconds greater than 0")
-    return seconds
+_DECIMAL = re.compile(r"[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_WHOLE = re.compile(r"[+]?[0-9]+")
+
+
+def _seconds(low: float, high: float) -> Callable[[str, str], float]:
+    def parse(source: str, text: str) -> float:
+        value = float(text) if _DECIMAL.fullmatch(text.strip()) else None
+        if value is None or not low <= value <= high:
+            raise ConfigError(source, text, f"a number of seconds from {low:g} to {high:g}")
+        return value
+
+    return parse
+
+
+def _count(low: int, high: int) -> Callable[[str, str], int]:
+    def parse(source: str, text: str) -> int:
+        value = int(text) if _WHOLE.fullmatch(text.strip()) else None
+        if value is None or not low <= value <= high:
+            raise ConfigError(source, text, f"a whole number from {low} to {high}")
+        return value
+
+    return parse
+
+
+def _path(source: str, text: str) -> str:
+    if not text.strip() or not text.isprintable():
+        raise ConfigError(source, text, "a file path (or :memory: for a store that is not kept)")
+    return text
 {%- if cookiecutter.web_framework == "aiohttp" %}
 
 
@@ -61,7 +82,7 @@ def _host(source: str, text: str) -> str:
 
 
 def _port(source: str, text: str) -> int:
-    if not (text.isascii() and text.isdigit() and int(text) <= MAX_PORT):
+    if not (_WHOLE.fullmatch(text.strip()) and int(text) <= MAX_PORT):
         raise ConfigError(source, text, "a TCP port from 0 to 65535 (0 picks a free one)")
     return int(text)
 {%- endif %}
@@ -77,14 +98,38 @@ class Settings:
 
     log_level: str = _setting("INFO", _choice(*LOG_LEVELS), "lowest level of log record shown")
     log_format: str = _setting("text", _choice(*LOG_FORMATS), "text, or json: an object per line")
-    tick_interval: float = _setting(1.0, _positive_seconds, "seconds between the worker's ticks")
+    tick_interval: float = _setting(
+        1.0, _seconds(0.001, 3600), "seconds between the worker's ticks"
+    )
     shutdown_grace_period: float = _setting(
-        10.0, _positive_seconds, "seconds in-flight work may take to finish on shutdown"
+        10.0, _seconds(0.001, 3600), "seconds queued and running jobs may take on shutdown"
+    )
+    jobs_database: str = _setting(
+        "jobs.sqlite3", _path, "SQLite file holding accepted jobs until they have run"
+    )
+    max_queued_jobs: int = _setting(
+        10_000, _count(1, 1_000_000), "queued jobs at which new ones are refused"
+    )
+    max_job_duration: float = _setting(
+        60.0, _seconds(0.001, 86_400), "longest duration a job may ask for, in seconds"
     )
 {%- if cookiecutter.web_framework == "aiohttp" %}
     host: str = _setting("127.0.0.1", _host, "address the HTTP server listens on")
     port: int = _setting(8080, _port, "TCP port of the HTTP server; 0 picks a free one")
+    http_max_connections: int = _setting(
+        512, _count(1, 100_000), "open HTTP connections beyond which new ones get 503"
+    )
+    http_header_timeout: float = _setting(
+        10.0, _seconds(0.01, 300), "seconds a new connection has to send its request head"
+    )
+    http_body_timeout: float = _setting(
+        30.0, _seconds(0.01, 300), "seconds a client has to send a request's body"
+    )
+    http_idle_timeout: float = _setting(
+        75.0, _seconds(0.01, 3600), "seconds an idle keep-alive connection is kept open"
+    )
 {%- endif %}
+    sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_env(
@@ -93,12 +138,14 @@ class Settings:
         """Read each setting from its command-line flag, else its variable, else the default.
 
         `environ` is the process environment unless given; `flags` maps setting names to the
-        text given on the command line, or None where no flag was given.
+        text given on the command line, or None where no flag was given. `sources` records
+        which flag or variable gave each value.
         """
         environ = os.environ if environ is None else environ
         flags = flags or {}
         values: dict[str, Any] = {}
-        for field in dataclasses.fields(cls):
+        sources: dict[str, str] = {}
+        for field in _setting_fields():
             variable = env_variable(field.name)
             if flags.get(field.name) is not None:
                 source, text = command_line_flag(field.name), str(flags[field.name])
@@ -107,7 +154,16 @@ class Settings:
             else:
                 continue
             values[field.name] = field.metadata["parse"](source, text)
-        return cls(**values)
+            sources[field.name] = source
+        return cls(**values, sources=sources)
+
+    def source_of(self, setting: str) -> str:
+        """The flag or variable that gave `setting` its value: its variable if none did."""
+        return self.sources.get(setting, env_variable(setting))
+
+
+def _setting_fields() -> list[dataclasses.Field[Any]]:
+    return [field for field in dataclasses.fields(Settings) if "parse" in field.metadata]
 
 
 def env_variable(setting: str) -> str:
@@ -124,7 +180,7 @@ def describe_variables() -> str:
     """A table of the variables, their defaults and meanings, for ``--help``."""
     rows = [
         (env_variable(field.name), str(field.default), field.metadata["meaning"])
-        for field in dataclasses.fields(Settings)
+        for field in _setting_fields()
     ]
     width = max(len(variable) for variable, _, _ in rows)
     lines = [f"  {name.ljust(width)}  {text} (default: {default})" for name, default, text in rows]
