@@ -1,12 +1,14 @@
 """End to end: the service as a process, started, signalled and stopped as production does it.
 
 These tests take real time (each starts a Python process); they keep jobs and grace periods
-short so that the whole module runs in a few seconds.
+short. Where a test would wait for a process to start, the process is started for the whole
+class at once in `setUpClass`, so the processes start side by side.
 """
 
 from __future__ import annotations
 
 import signal
+import socket
 import time
 import unittest
 {%- if cookiecutter.web_framework == "aiohttp" %}
@@ -14,45 +16,74 @@ import urllib.error
 import urllib.request
 {%- endif %}
 
-from tests.support.process import ServiceProcess
+from tests.support.process import ServiceProcess, started_for_class, stored_jobs
 
+PREFIX = "{{ cookiecutter.package_name | upper }}_"
 FAST = {
-    "{{ cookiecutter.package_name | upper }}_TICK_INTERVAL": "0.05",
-    "{{ cookiecutter.package_name | upper }}_SHUTDOWN_GRACE_PERIOD": "3",
+    f"{PREFIX}TICK_INTERVAL": "0.05",
+    f"{PREFIX}SHUTDOWN_GRACE_PERIOD": "3",
 {%- if cookiecutter.web_framework == "aiohttp" %}
-    "{{ cookiecutter.package_name | upper }}_PORT": "0",
+    f"{PREFIX}PORT": "0",
 {%- endif %}
 }
 GRACE_PERIOD = 3.0
 
-# Runs in the child before the service starts: queue one job that takes 0.2 s.
-WITH_A_JOB = """
+
+def with_jobs(*durations: float) -> str:
+    """Child set-up code: queue jobs ``job-0``, ``job-1``, ... taking `durations` seconds."""
+    return f"""
+from {{ cookiecutter.package_name }}.jobs import Job
 from {{ cookiecutter.package_name }}.service import Service
-from {{ cookiecutter.package_name }}.worker import Job
 
 run = Service.run
 
-async def run_with_a_job(self):
-    self.submit(Job("slow", duration=0.2))
+async def run_with_jobs(self):
+    for number, duration in enumerate({list(durations)!r}):
+        await self.submit(Job("job-" + str(number), duration=duration))
     await run(self)
 
-Service.run = run_with_a_job
+Service.run = run_with_jobs
 """
 
-CRASHING_WORKER = f"""{WITH_A_JOB}
+
+CRASHING_STORE = """
+from {{ cookiecutter.package_name }}.store import SqliteJobStore
+
+async def broken(self):
+    raise RuntimeError("the job store broke")
+
+SqliteJobStore.claim = broken
+"""
+
+JOB_RAISING_SYSTEM_EXIT = """
 from {{ cookiecutter.package_name }}.worker import Worker
 
-async def explode(self, job):
-    raise RuntimeError("the worker exploded")
+async def process(self, job):
+    raise SystemExit(3)
 
-Worker.process = explode
+Worker.process = process
+"""
+
+# Keeps the process alive for a moment after "service stopped", to send it a late signal.
+SLOW_TO_EXIT = """
+import time
+from {{ cookiecutter.package_name }}.store import SqliteJobStore
+
+close = SqliteJobStore.close
+
+async def slow_close(self):
+    time.sleep(0.3)
+    await close(self)
+
+SqliteJobStore.close = slow_close
 """
 {%- if cookiecutter.web_framework == "aiohttp" %}
 
 
 def http_status(url: str, data: bytes | None = None) -> int:
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(url, data=data, timeout=2) as response:
+        with urllib.request.urlopen(request, timeout=2) as response:
             return int(response.status)
     except urllib.error.HTTPError as error:
         return error.code
@@ -60,68 +91,162 @@ def http_status(url: str, data: bytes | None = None) -> int:
 
 
 class ShutdownTest(unittest.TestCase):
+    processes: dict[str, ServiceProcess]
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.processes = {
 {%- if cookiecutter.web_framework == "aiohttp" %}
+            "sigterm": started_for_class(cls, "--port", "0", env=FAST),
+{%- endif %}
+            "sigint": started_for_class(cls, env=FAST, setup_code=with_jobs(0.2)),
+            "twice": started_for_class(cls, env=FAST, setup_code=with_jobs(30)),
+            "late": started_for_class(cls, env=FAST, setup_code=SLOW_TO_EXIT),
+            "system_exit": started_for_class(
+                cls, env=FAST, setup_code=with_jobs(0, 0) + JOB_RAISING_SYSTEM_EXIT
+            ),
+        }
+{%- if cookiecutter.web_framework == "aiohttp" %}
+
     def test_sigterm_mid_job_turns_unready_finishes_the_job_and_exits_0(self) -> None:
-        with ServiceProcess("--port", "0", env=FAST) as service:
-            port = service.wait_for_log(r"listening on http://[^ ]+:(\d+)").group(1)
-            url = f"http://127.0.0.1:{port}"
-            service.wait_for_log("service ready")
-            self.assertEqual(http_status(f"{url}/healthz"), 200)
-            self.assertEqual(http_status(f"{url}/readyz"), 200)
-            job = b'{"name": "slow", "duration": 0.2}'
-            self.assertEqual(http_status(f"{url}/jobs", data=job), 202)
-            service.wait_for_log("job slow started")
+        service = self.processes["sigterm"]
+        port = service.wait_for_log(r"listening on http://[^ ]+:(\d+)").group(1)
+        url = f"http://127.0.0.1:{port}"
+        service.wait_for_log("service ready")
+        self.assertEqual(http_status(f"{url}/healthz"), 200)
+        self.assertEqual(http_status(f"{url}/readyz"), 200)
+        job = b'{"name": "slow", "duration": 0.2}'
+        self.assertEqual(http_status(f"{url}/jobs", data=job), 202)
+        service.wait_for_log("'slow' started")
 
-            started = time.monotonic()
-            service.send_signal(signal.SIGTERM)
-            service.wait_for_log("shutdown requested")
-            self.assertEqual(http_status(f"{url}/readyz"), 503)
-            self.assertEqual(http_status(f"{url}/healthz"), 200)
-            status = service.wait()
+        started = time.monotonic()
+        service.send_signal(signal.SIGTERM)
+        service.wait_for_log("shutdown requested")
+        self.assertEqual(http_status(f"{url}/readyz"), 503)
+        self.assertEqual(http_status(f"{url}/healthz"), 200)
+        status = service.wait()
 
         self.assertEqual(status, 0, service.output)
-        self.assertIn("job slow done", service.output)
+        self.assertIn("'slow' done", service.output)
         self.assertLess(time.monotonic() - started, GRACE_PERIOD)
-{% endif %}
+{%- endif %}
+
     def test_sigint_mid_job_finishes_the_job_and_exits_0(self) -> None:
-        with ServiceProcess(env=FAST, setup_code=WITH_A_JOB) as service:
-            service.wait_for_log("job slow started")
-            started = time.monotonic()
-            service.send_signal(signal.SIGINT)
-            status = service.wait()
+        service = self.processes["sigint"]
+        service.wait_for_log("'job-0' started")
+        started = time.monotonic()
+        service.send_signal(signal.SIGINT)
+        status = service.wait()
 
         self.assertEqual(status, 0, service.output)
-        self.assertIn("job slow done", service.output)
+        self.assertIn("'job-0' done", service.output)
         self.assertLess(time.monotonic() - started, GRACE_PERIOD)
 
-    def test_a_second_signal_stops_at_once_and_returns_the_job(self) -> None:
-        with ServiceProcess(env=FAST, setup_code=WITH_A_JOB.replace("0.2", "30")) as service:
-            service.wait_for_log("job slow started")
-            started = time.monotonic()
-            service.send_signal(signal.SIGTERM)
-            service.wait_for_log("shutdown requested")
-            service.send_signal(signal.SIGTERM)
-            status = service.wait()
+    def test_a_second_signal_stops_at_once_and_the_job_stays_queued(self) -> None:
+        service = self.processes["twice"]
+        service.wait_for_log("'job-0' started")
+        started = time.monotonic()
+        service.send_signal(signal.SIGTERM)
+        service.wait_for_log("shutdown requested")
+        service.send_signal(signal.SIGTERM)
+        status = service.wait()
 
         self.assertEqual(status, 0, service.output)
-        self.assertIn("job slow interrupted and returned to the queue", service.output)
+        self.assertIn("'job-0' interrupted and returned to the queue", service.output)
+        self.assertIn("1 accepted job(s) not run before shutdown", service.output)
         self.assertLess(time.monotonic() - started, 1.0)
+        [(name, state, _)] = stored_jobs(service.jobs_database).values()
+        self.assertEqual((name, state), ("job-0", "queued"))
+
+    def test_signals_after_the_service_stopped_do_not_change_the_exit_status(self) -> None:
+        service = self.processes["late"]
+        service.wait_for_log("service ready")
+        service.send_signal(signal.SIGTERM)
+        service.wait_for_log("service stopped")
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGTERM):
+            service.send_signal(signum)
+        self.assertEqual(service.wait(), 0, service.output)
+
+    def test_a_job_raising_system_exit_fails_alone(self) -> None:
+        service = self.processes["system_exit"]
+        service.wait_for_log("'job-1' failed")
+        service.send_signal(signal.SIGTERM)
+        self.assertEqual(service.wait(), 0, service.output)
+        self.assertIn("SystemExit: 3", service.output)
+        self.assertNotIn("never retrieved", service.output)
+        states = sorted(state for _, state, _ in stored_jobs(service.jobs_database).values())
+        self.assertEqual(states, ["failed", "failed"])
+
+
+class RestartTest(unittest.TestCase):
+    def test_jobs_running_when_the_process_is_killed_run_again_at_the_next_start(self) -> None:
+        with ServiceProcess(env=FAST, setup_code=with_jobs(0.3, 0, 0)) as first:
+            first.wait_for_log("'job-0' started")
+            first.send_signal(signal.SIGKILL)
+            self.assertEqual(first.wait(), -signal.SIGKILL)
+            env = {**FAST, f"{PREFIX}JOBS_DATABASE": first.jobs_database}
+            with ServiceProcess(env=env) as second:
+                second.wait_for_log("1 job\\(s\\) were running")
+                second.wait_for_log("'job-2' done")
+                second.send_signal(signal.SIGTERM)
+                self.assertEqual(second.wait(), 0, second.output)
+            jobs = sorted(stored_jobs(first.jobs_database).values())
+        self.assertEqual(jobs, [("job-0", "done", 2), ("job-1", "done", 1), ("job-2", "done", 1)])
 
 
 class FailureTest(unittest.TestCase):
-    def test_a_crashing_worker_exits_1_with_its_traceback(self) -> None:
-        with ServiceProcess(env=FAST, setup_code=CRASHING_WORKER) as service:
-            status = service.wait()
+    """A crash exits 1 with its traceback; each configuration error exits 2 in one line."""
+
+    processes: dict[str, ServiceProcess]
+    busy_port: socket.socket
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.busy_port = socket.create_server(("127.0.0.1", 0))
+        cls.addClassCleanup(cls.busy_port.close)
+        cls.processes = {
+            "crash": started_for_class(cls, env=FAST, setup_code=with_jobs(0) + CRASHING_STORE),
+            **{
+                name: started_for_class(
+                    cls, env={**FAST, PREFIX + variable: value}, setup_code=code
+                )
+                for name, (variable, value, code) in cls.configuration_errors().items()
+            },
+        }
+
+    @classmethod
+    def configuration_errors(cls) -> dict[str, tuple[str, str, str | None]]:
+        """Each error's variable, value and child set-up code."""
+        return {
+            "bad number": ("TICK_INTERVAL", "soon", None),
+            "denormal": ("TICK_INTERVAL", "5e-324", None),
+            "fullwidth": ("MAX_QUEUED_JOBS", "\uff11\uff10", None),
+            "no such directory": ("JOBS_DATABASE", "/nonexistent/dir/jobs.sqlite3", None),
+{%- if cookiecutter.web_framework == "aiohttp" %}
+            "port in use": ("PORT", str(cls.busy_port.getsockname()[1]), None),
+            "unknown host": ("HOST", "no-such-host.invalid", None),
+            "bad address": ("HOST", "256.1.1.1", None),
+            "too many connections": (
+                "HTTP_MAX_CONNECTIONS",
+                "100000",
+                "import resource\nresource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))",
+            ),
+{%- endif %}
+        }
+
+    def test_a_crash_exits_1_with_its_traceback(self) -> None:
+        service = self.processes["crash"]
+        status = service.wait()
 
         self.assertEqual(status, 1, service.output)
         self.assertIn("the service crashed", service.output)
         self.assertIn("Traceback", service.output)
-        self.assertIn("RuntimeError: the worker exploded", service.output)
+        self.assertIn("RuntimeError: the job store broke", service.output)
 
-    def test_a_bad_variable_exits_2_naming_it(self) -> None:
-        variable = "{{ cookiecutter.package_name | upper }}_TICK_INTERVAL"
-        with ServiceProcess(env={variable: "soon"}) as service:
-            status = service.wait()
-
-        self.assertEqual(status, 2)
-        self.assertIn(f"{variable}='soon' is not valid", service.output)
+    def test_each_configuration_error_exits_2_with_one_line_naming_it(self) -> None:
+        for name, (variable, value, _) in self.configuration_errors().items():
+            with self.subTest(name):
+                service = self.processes[name]
+                self.assertEqual(service.wait(), 2, service.output)
+                [line] = service.output.splitlines()
+                self.assertIn(f"configuration error: {PREFIX}{variable}={value!r}", line)

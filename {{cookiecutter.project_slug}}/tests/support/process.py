@@ -1,9 +1,12 @@
-"""The service as a child process, started the way production starts it, for end-to-end tests.
+"""The service as a child process, started and stopped as in production, for end-to-end tests.
 
-`ServiceProcess` runs ``python -m {{ cookiecutter.package_name }}`` (or a few lines of Python that set the
-service up first), reads its log as it is written, and lets a test wait for a log line, send a
-signal and collect the exit status. A background thread drains the child's output so that it
-never blocks on a full pipe; `wait_for_log` never waits longer than its timeout.
+`ServiceProcess` runs the service's command-line `main()` in a process of its own (or a few
+lines of Python that set the service up first), reads its log as it is written, and lets a test
+wait for a log line, send a signal and collect the exit status. Processes are forked from a warm
+parent that has imported the service already (see `_warm_start`), so each starts in
+milliseconds. A background thread drains the child's output so that it never blocks on a full
+pipe; `wait_for_log` never waits longer than its timeout. Unless the test names one, each
+process gets a job database of its own in a temporary directory, removed with the process.
 """
 
 from __future__ import annotations
@@ -12,13 +15,16 @@ import os
 import queue
 import re
 import signal
-import subprocess
-import sys
+import sqlite3
+import tempfile
 import threading
+import unittest
 from collections.abc import Mapping
 from types import TracebackType
 
-PACKAGE = "{{ cookiecutter.package_name }}"
+from tests.support._warm_start import warm_parent
+
+JOBS_DATABASE = "{{ cookiecutter.package_name | upper }}_JOBS_DATABASE"
 
 
 class ServiceProcess:
@@ -32,22 +38,19 @@ class ServiceProcess:
     ) -> None:
         """Start the service with the command-line arguments `args`.
 
-        `env` is added to this process's environment. `setup_code`, if given, runs in the child
-        before the service's main, for tests that change the service first (make it crash).
+        `env` is added to this process's environment; `jobs_database` is the job database it
+        sets. `setup_code`, if given, runs in the child before the service's main, for tests
+        that change the service first (make it crash).
         """
-        if setup_code is None:
-            command = [sys.executable, "-m", PACKAGE, *args]
-        else:
-            run_main = f"from {PACKAGE}.__main__ import main\nraise SystemExit(main())"
-            command = [sys.executable, "-c", f"{setup_code}\n{run_main}", *args]
-        self._process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, **(env or {})},
-        )
+        self._scratch = tempfile.TemporaryDirectory()
+        env = {JOBS_DATABASE: os.path.join(self._scratch.name, "jobs.sqlite3"), **(env or {})}
+        self.jobs_database = env[JOBS_DATABASE]
+        read_end, write_end = os.pipe()
+        try:
+            self.pid = warm_parent().spawn(args, {**os.environ, **env}, setup_code, write_end)
+        finally:
+            os.close(write_end)
+        self._output = open(read_end, encoding="utf-8", errors="replace")  # noqa: SIM115
         self.log: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._reader = threading.Thread(target=self._read_log, daemon=True)
@@ -70,12 +73,14 @@ class ServiceProcess:
                 return found
 
     def send_signal(self, signum: signal.Signals) -> None:
-        """Send `signum` to the service."""
-        self._process.send_signal(signum)
+        """Send `signum` to the service, unless it has exited."""
+        warm_parent().send_signal(self.pid, signum)
 
     def wait(self, timeout: float = 5.0) -> int:
         """Wait for the process to exit and return its exit status."""
-        status = self._process.wait(timeout)
+        status = warm_parent().exit_status(self.pid, timeout)
+        if status is None:
+            raise TimeoutError(self._explain(f"the process did not exit within {timeout} s"))
         self._reader.join(timeout)
         return status
 
@@ -93,18 +98,46 @@ class ServiceProcess:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._process.poll() is None:
-            self._process.kill()
+        self.send_signal(signal.SIGKILL)
         self.wait()
-        assert self._process.stderr is not None
-        self._process.stderr.close()
+        self._output.close()
+        self._scratch.cleanup()
 
     def _read_log(self) -> None:
-        assert self._process.stderr is not None
-        for line in self._process.stderr:
+        for line in self._output:
             self.log.append(line)
             self._lines.put(line)
         self._lines.put(None)
 
     def _explain(self, problem: str) -> str:
         return f"{problem}; the service logged:\n{self.output}"
+
+
+def started_for_class(
+    test_class: type[unittest.TestCase],
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    setup_code: str | None = None,
+) -> ServiceProcess:
+    """A `ServiceProcess` shared by a test class's tests, for its `setUpClass`.
+
+    It is killed and reaped after the class, even when `setUpClass` fails after starting it.
+    """
+    process = ServiceProcess(*args, env=env, setup_code=setup_code)
+    test_class.addClassCleanup(process.__exit__, None, None, None)
+    return process
+
+
+def stored_jobs(database: str) -> dict[str, tuple[str, str, int]]:
+    """Every job in a job database, by id: its name, status and number of attempts."""
+    connection = sqlite3.connect(database)
+    try:
+        rows = connection.execute("SELECT id, name, status, attempts FROM jobs").fetchall()
+    finally:
+        connection.close()
+    return {job_id: (name, status, attempts) for job_id, name, status, attempts in rows}
+
+
+# Start the warm parent as soon as an end-to-end test module is imported (at discovery), so that
+# its imports run beside the tests that come first rather than in front of the first process.
+warm_parent()
