@@ -57,6 +57,14 @@ def answers_for(field: str, value: str) -> dict[str, str]:
     return answers
 
 
+def render_with_cookiecutter(
+    template: Path, answers: dict[str, str], out: Path, config: str
+) -> None:
+    cookiecutter(
+        str(template), no_input=True, extra_context=answers, output_dir=str(out), config_file=config
+    )
+
+
 def refused_by(render: object, *args: object, **kwargs: object) -> str:
     try:
         render(*args, **kwargs)  # type: ignore[operator]
@@ -88,13 +96,7 @@ def test_cookiecutter_refuses_each_hostile_answer(
     config = isolated_env(tmp_path / "home")["COOKIECUTTER_CONFIG"]
 
     def render_one(answers: dict[str, str], out: Path) -> None:
-        cookiecutter(
-            str(template),
-            no_input=True,
-            extra_context=answers,
-            output_dir=str(out),
-            config_file=config,
-        )
+        render_with_cookiecutter(template, answers, out, config)
 
     assert_each_refused(render_one, tmp_path, marker)
 
@@ -227,13 +229,7 @@ def test_odd_valid_answers_make_a_sound_project(
     config = isolated_env(tmp_path / "home")["COOKIECUTTER_CONFIG"]
     out = tmp_path / "out"
     if engine == "cookiecutter":
-        cookiecutter(
-            str(template),
-            no_input=True,
-            extra_context=answers,
-            output_dir=str(out),
-            config_file=config,
-        )
+        render_with_cookiecutter(template, answers, out, config)
     elif engine == "copier":
         run_copy(str(template), out / "a1-b2", data=answers, defaults=True, quiet=True)
     else:

@@ -16,7 +16,7 @@ import dataclasses
 import os
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 ENV_PREFIX = "{{ cookiecutter.package_name | upper }}_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -46,26 +46,31 @@ def _choice(*allowed: str) -> Callable[[str, str], str]:
 
 _DECIMAL = re.compile(r"[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _WHOLE = re.compile(r"[+]?[0-9]+")
+_N = TypeVar("_N", int, float)
 
 
 def _seconds(low: float, high: float) -> Callable[[str, str], float]:
-    def parse(source: str, text: str) -> float:
-        value = float(text) if _DECIMAL.fullmatch(text.strip()) else None
-        if value is None or not low <= value <= high:
-            raise ConfigError(source, text, f"a number of seconds from {low:g} to {high:g}")
-        return value
-
-    return parse
+    return _ranged(_DECIMAL, float, low, high, "a number of seconds")
 
 
 def _count(low: int, high: int) -> Callable[[str, str], int]:
-    def parse(source: str, text: str) -> int:
-        value = int(text) if _WHOLE.fullmatch(text.strip()) else None
+    return _ranged(_WHOLE, int, low, high, "a whole number")
+
+
+def _ranged(
+    syntax: re.Pattern[str], convert: Callable[[str], _N], low: _N, high: _N, what: str
+) -> Callable[[str, str], _N]:
+    def parse(source: str, text: str) -> _N:
+        value = convert(text) if syntax.fullmatch(text.strip()) else None
         if value is None or not low <= value <= high:
-            raise ConfigError(source, text, f"a whole number from {low} to {high}")
+            raise ConfigError(source, text, f"{what} from {_plain(low)} to {_plain(high)}")
         return value
 
     return parse
+
+
+def _plain(number: float) -> str:
+    return f"{number:g}" if isinstance(number, float) else str(number)
 
 
 def _path(source: str, text: str) -> str:
