@@ -16,6 +16,7 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.clock import SystemClock
@@ -27,6 +28,11 @@ from {{ cookiecutter.package_name }}.config import (
     env_variable,
 )
 from {{ cookiecutter.package_name }}.logs import configure_logging
+from {{ cookiecutter.package_name }}.signals import (
+    leave_shutdown_signals_to_main_thread,
+    shutdown_on_signals,
+)
+from {{ cookiecutter.package_name }}.store import SqliteJobStore
 
 EXIT_OK, EXIT_CRASH, EXIT_USAGE = 0, 1, 2
 {%- if cookiecutter.web_framework == "aiohttp" %}
@@ -82,9 +88,10 @@ def _configuration_error(error: ConfigError) -> int:
 async def _serve(settings: Settings) -> None:
     # Imported here, so that --help and configuration errors answer without loading the
     # service's dependencies.
-    from {{ cookiecutter.package_name }}.service import Service, shutdown_on_signals  # noqa: PLC0415
-    from {{ cookiecutter.package_name }}.store import SqliteJobStore  # noqa: PLC0415
+    from {{ cookiecutter.package_name }}.service import Service  # noqa: PLC0415
 
+    executor = ThreadPoolExecutor(initializer=leave_shutdown_signals_to_main_thread)
+    asyncio.get_running_loop().set_default_executor(executor)
     try:
         store = await SqliteJobStore.open(settings.jobs_database)
     except sqlite3.Error as error:
@@ -94,7 +101,7 @@ async def _serve(settings: Settings) -> None:
         ) from None
     async with store:
         service = Service(settings, SystemClock(), store)
-        with shutdown_on_signals(service):
+        with shutdown_on_signals(service.request_shutdown):
             await service.run()
 
 

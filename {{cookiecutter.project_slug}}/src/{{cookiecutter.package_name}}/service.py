@@ -27,10 +27,7 @@ All waiting is on the injected `Clock`, so tests drive the whole sequence on vir
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
-from collections.abc import Iterator
 
 from {{ cookiecutter.package_name }}.clock import Clock, finished_within
 from {{ cookiecutter.package_name }}.config import Settings
@@ -137,23 +134,3 @@ class Service:
             ", ".join(f"{job['id']} {job['name']!r}" for job in named),
             extra={"fields": {"unfinished_jobs": named}},
         )
-
-
-@contextlib.contextmanager
-def shutdown_on_signals(service: Service) -> Iterator[None]:
-    """Turn SIGTERM and SIGINT into `Service.request_shutdown` while the block runs.
-
-    It is meant for the process's main function. After the block both signals are ignored: the
-    service has stopped and the process is on its way out with the exit status it reports, which
-    a late signal must not turn into death by that signal.
-    """
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGTERM, signal.SIGINT)
-    for signum in signals:
-        loop.add_signal_handler(signum, service.request_shutdown)
-    try:
-        yield
-    finally:
-        for signum in signals:
-            loop.remove_signal_handler(signum)
-            signal.signal(signum, signal.SIG_IGN)

@@ -20,7 +20,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
-import signal
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -28,6 +27,7 @@ from types import TracebackType
 from typing import Protocol, TypeVar
 
 from {{ cookiecutter.package_name }}.jobs import Job, JobStatus, StoredJob
+from {{ cookiecutter.package_name }}.signals import leave_shutdown_signals_to_main_thread
 
 _T = TypeVar("_T")
 logger = logging.getLogger(__name__)
@@ -105,7 +105,9 @@ class SqliteJobStore:
         Raises `sqlite3.Error` if the file cannot be opened as a job store.
         """
         executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="job-store", initializer=_leave_signals_to_main
+            max_workers=1,
+            thread_name_prefix="job-store",
+            initializer=leave_shutdown_signals_to_main_thread,
         )
         store = cls(executor)
         try:
@@ -249,8 +251,3 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
 def _stored(row: tuple[str, str, float, str, int, str | None]) -> StoredJob:
     job_id, name, duration, status, attempts, error = row
     return StoredJob(job_id, Job(name, duration), JobStatus(status), attempts, error)
-
-
-def _leave_signals_to_main() -> None:
-    # A signal for the process must reach the main thread, where the event loop handles it.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
