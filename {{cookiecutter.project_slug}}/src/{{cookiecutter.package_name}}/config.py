@@ -16,7 +16,7 @@ import dataclasses
 import os
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 ENV_PREFIX = "{{ cookiecutter.package_name | upper }}_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -46,21 +46,22 @@ def _choice(*allowed: str) -> Callable[[str, str], str]:
 
 _DECIMAL = re.compile(r"[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _WHOLE = re.compile(r"[+]?[0-9]+")
-_N = TypeVar("_N", int, float)
 
 
 def _seconds(low: float, high: float) -> Callable[[str, str], float]:
     return _ranged(_DECIMAL, float, low, high, "a number of seconds")
 
 
-def _count(low: int, high: int) -> Callable[[str, str], int]:
+def _count(low: int, high: int) -> Callable[[str, str], float]:
     return _ranged(_WHOLE, int, low, high, "a whole number")
 
 
 def _ranged(
-    syntax: re.Pattern[str], convert: Callable[[str], _N], low: _N, high: _N, what: str
-) -> Callable[[str, str], _N]:
-    def parse(source: str, text: str) -> _N:
+    syntax: re.Pattern[str], convert: Callable[[str], float], low: float, high: float, what: str
+) -> Callable[[str, str], float]:
+    """A parser of numbers written as `syntax` matches, converted, from `low` to `high`."""
+
+    def parse(source: str, text: str) -> float:
         value = convert(text) if syntax.fullmatch(text.strip()) else None
         if value is None or not low <= value <= high:
             raise ConfigError(source, text, f"{what} from {_plain(low)} to {_plain(high)}")
