@@ -57,8 +57,8 @@ _PROJECT_MODULE_NAMES_TEXT = """
     __main__ _distutils_hack _yaml aiohappyeyeballs aiohttp aiosignal ast_serialize attr attrs
     benchmarks cfgv distlib filelock frozenlist hatchling identify idna librt looptime multidict
     mypy mypy_extensions mypyc nodeenv outcome packaging pathspec pip pkg_resources platformdirs
-    pre_commit propcache python_discovery ruff setuptools sniffio sortedcontainers test tests trio
-    typing_extensions uv virtualenv wheel yaml yarl
+    pre_commit prometheus_client propcache python_discovery ruff setuptools sniffio
+    sortedcontainers test tests trio typing_extensions uv virtualenv wheel yaml yarl
     """
 PROJECT_MODULE_NAMES = frozenset(_PROJECT_MODULE_NAMES_TEXT.split())
 ASCII_LOWER = "abcdefghijklmnopqrstuvwxyz"

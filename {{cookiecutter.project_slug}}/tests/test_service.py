@@ -8,9 +8,8 @@ from unittest import mock
 
 from {{ cookiecutter.package_name }}.clock import Clock
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.jobs import Job, JobStatus
+from {{ cookiecutter.package_name }}.jobs import Job, JobStatus, ShuttingDownError
 from {{ cookiecutter.package_name }}.logs import JsonFormatter
-from {{ cookiecutter.package_name }}.service import ShuttingDownError
 from {{ cookiecutter.package_name }}.store import QueueFullError
 from tests.support import ServiceTestCase
 

@@ -64,6 +64,10 @@ class StoredJob:
         }
 
 
+class ShuttingDownError(RuntimeError):
+    """Raised when a job is submitted to a service that is no longer accepting any."""
+
+
 class JobRequestError(ValueError):
     """A job description that does not fit the schema; `field` names the part at fault."""
 

@@ -31,7 +31,7 @@ import logging
 
 from {{ cookiecutter.package_name }}.clock import Clock, finished_within
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.jobs import Job, StoredJob
+from {{ cookiecutter.package_name }}.jobs import Job, ShuttingDownError, StoredJob
 from {{ cookiecutter.package_name }}.store import JobStore
 {%- if cookiecutter.web_framework == "aiohttp" %}
 from {{ cookiecutter.package_name }}.web import HttpServer, create_app
@@ -39,10 +39,6 @@ from {{ cookiecutter.package_name }}.web import HttpServer, create_app
 from {{ cookiecutter.package_name }}.worker import Worker
 
 logger = logging.getLogger(__name__)
-
-
-class ShuttingDownError(RuntimeError):
-    """Raised when work is submitted to a service that is no longer accepting it."""
 
 
 class Service:

@@ -11,6 +11,8 @@ around it:
   skipped, not run in a burst.
 - **A failing job fails alone.** An exception from `process` (even `SystemExit`) marks that job
   failed, with the error, and the worker goes on with the next.
+- **Others can watch.** Each function in `on_job_ended` is called with every job that ends,
+  its status and the seconds it took on the clock (the metrics use it).
 - **Stopping drains.** After `stop`, the worker works through every queued job without waiting
   for the next tick, then returns. If it is cancelled instead (the shutdown grace period ran
   out), the job in hand goes back to the store's queue; whatever is still queued stays in the
@@ -22,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections.abc import Callable
 
 from {{ cookiecutter.package_name }}.clock import Clock, finished_within
-from {{ cookiecutter.package_name }}.jobs import StoredJob
+from {{ cookiecutter.package_name }}.jobs import JobStatus, StoredJob
 from {{ cookiecutter.package_name }}.store import JobStore
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,7 @@ class Worker:
         self.ticks = 0
         self.done: list[StoredJob] = []
         self.failed: list[StoredJob] = []
+        self.on_job_ended: list[Callable[[StoredJob, JobStatus, float], None]] = []
         self._clock = clock
         self._tick_interval = tick_interval
         self._stopping = asyncio.Event()
@@ -68,6 +72,7 @@ class Worker:
 
     async def _process_one(self, job: StoredJob) -> None:
         logger.info("job %s %r started (attempt %d)", job.id, job.job.name, job.attempts)
+        started = self._clock.monotonic()
         try:
             await self.process(job)
         except asyncio.CancelledError:
@@ -78,7 +83,13 @@ class Worker:
             await self.store.finish(job.id, error=repr(error))
             self.failed.append(job)
             logger.exception("job %s %r failed", job.id, job.job.name)
+            self._ended(job, JobStatus.FAILED, started)
             return
         await self.store.finish(job.id)
         self.done.append(job)
         logger.info("job %s %r done", job.id, job.job.name)
+        self._ended(job, JobStatus.DONE, started)
+
+    def _ended(self, job: StoredJob, status: JobStatus, started: float) -> None:
+        for listener in self.on_job_ended:
+            listener(job, status, self._clock.monotonic() - started)
