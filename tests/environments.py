@@ -16,16 +16,27 @@ from tests.engines import BIN
 def install(
     project: Path, venv: Path, python: Path | None = None, groups: tuple[str, ...] = ()
 ) -> Path:
-    """Install `project`, and its dependency `groups`, into a new environment at `venv`.
+    """Install `project` into a new environment at `venv` the way its README says: from uv.lock.
 
-    Returns the environment's Python.
+    Writes the project's ``uv.lock`` if it has none (``uv lock``, as ``uv sync`` would), then
+    installs with ``uv sync --locked``, as its CI and Dockerfile do: the runtime dependencies,
+    plus the dependency `groups` named. Returns the environment's Python.
     """
     interpreter = ["--python", str(python)] if python else []
-    _uv("venv", "--quiet", *interpreter, str(venv), cwd=project)
-    venv_python = venv / "bin" / "python"
+    if not (project / "uv.lock").exists():
+        _uv("lock", "--quiet", *interpreter, cwd=project)
     group_options = [option for group in groups for option in ("--group", group)]
-    _uv("pip", "install", "--quiet", "--python", str(venv_python), ".", *group_options, cwd=project)
-    return venv_python
+    _uv(
+        "sync",
+        "--locked",
+        "--quiet",
+        "--no-default-groups",
+        *group_options,
+        *interpreter,
+        cwd=project,
+        environment=venv,
+    )
+    return venv / "bin" / "python"
 
 
 def run_suite(python: Path, project: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -40,8 +51,10 @@ def run_suite(python: Path, project: Path, *args: str) -> subprocess.CompletedPr
     )
 
 
-def _uv(*args: str, cwd: Path) -> None:
+def _uv(*args: str, cwd: Path, environment: Path | None = None) -> None:
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
+    if environment is not None:
+        env["UV_PROJECT_ENVIRONMENT"] = str(environment)
     result = subprocess.run(
         [str(BIN / "uv"), *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
