@@ -55,9 +55,9 @@ STDLIB_MODULE_NAMES = frozenset(_STDLIB_MODULE_NAMES_TEXT.split())
 # the same name would shadow it. The template's tests compare this with a generated environment.
 _PROJECT_MODULE_NAMES_TEXT = """
     __main__ _distutils_hack _yaml aiohappyeyeballs aiohttp aiosignal ast_serialize attr attrs
-    benchmarks cfgv distlib filelock frozenlist hatchling identify idna librt looptime multidict
-    mypy mypy_extensions mypyc nodeenv outcome packaging pathspec pip pkg_resources platformdirs
-    pre_commit prometheus_client propcache python_discovery ruff setuptools sniffio
+    benchmarks cfgv coverage distlib filelock frozenlist hatchling identify idna librt looptime
+    multidict mypy mypy_extensions mypyc nodeenv outcome packaging pathspec pip pkg_resources
+    platformdirs pre_commit prometheus_client propcache python_discovery ruff setuptools sniffio
     sortedcontainers test tests trio typing_extensions uv virtualenv wheel yaml yarl
     """
 PROJECT_MODULE_NAMES = frozenset(_PROJECT_MODULE_NAMES_TEXT.split())

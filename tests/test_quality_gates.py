@@ -9,12 +9,14 @@ copies, offline), the pre-commit configuration, and hadolint on the Dockerfile.
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
-from tests.engines import BIN, REPO_ROOT, render
+from tests.engines import BIN, REPO_ROOT, git, render
 from tests.environments import install
 from tests.interpreters import find_python
 from tests.option_sets import OPTION_SETS, pythons_for
@@ -73,6 +75,43 @@ def test_a_new_project_passes_every_gate(
     own = {options.get("package_name", project.name.replace("-", "_"))}
     unreserved = installed_module_names(venv_bin / "python") - reserved_module_names() - own
     assert not unreserved, f"package_name would accept names the project installs: {unreserved}"
+
+
+def test_the_pre_commit_hooks_that_run_offline_pass_on_a_new_project(
+    template: Path, tmp_path: Path
+) -> None:
+    """Ruff and mypy as pre-commit runs them; pre-commit-hooks is fetched from GitHub, not here."""
+    project = render("cookiecutter", template, {}, tmp_path / "out", tmp_path / "home")
+    venv = tmp_path / "venv"
+    install(project, venv, groups=("dev",))
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    local = {"repos": [repo for repo in config["repos"] if repo["repo"] == "local"]}
+    assert {hook["id"] for repo in local["repos"] for hook in repo["hooks"]} == {
+        "ruff-check",
+        "ruff-format",
+        "mypy",
+    }
+    offline_config = tmp_path / "pre-commit-local.yaml"
+    offline_config.write_text(yaml.safe_dump(local), encoding="utf-8")
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "UV_PROJECT_ENVIRONMENT": str(venv),
+        "UV_PYTHON_DOWNLOADS": "never",
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+    }
+    result = subprocess.run(
+        [str(venv / "bin" / "pre-commit"), "run", "--all-files", "--config", str(offline_config)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("Passed") == 3, result.stdout
 
 
 def installed_module_names(python: Path) -> set[str]:

@@ -12,6 +12,11 @@ asyncio bugs loud:
 * It ends with one line, ``N passed, N failed, N skipped``, and exits non-zero unless every test
   passed.
 
+``python -m tests --coverage [unittest arguments]`` runs the same under coverage.py, configured
+in pyproject.toml to follow the service into the processes the end-to-end tests start, then
+combines what every process measured and prints the report. It exits non-zero when a test
+failed or the total is below ``fail_under``.
+
 The detections themselves live in ``tests.support.AsyncTestCase``, so a test fails the same way
 under ``python -m unittest`` or pytest; this runner only makes sure nothing is left switched off.
 """
@@ -54,7 +59,18 @@ def _test_id(case: unittest.TestCase) -> str:
     return getattr(case, "test_case", case).id()
 
 
+def _run_with_coverage(args: list[str]) -> int:
+    warning_flags = [flag for option in WARNINGS_AS_ERRORS for flag in ("-W", option)]
+    measured = [sys.executable, "-X", "dev", *warning_flags, "-m", "coverage", "run", "-m", "tests"]
+    status = subprocess.call([*measured, *args])
+    subprocess.check_call([sys.executable, "-m", "coverage", "combine", "--quiet"])
+    report = subprocess.call([sys.executable, "-m", "coverage", "report"])
+    return status or report
+
+
 def main(args: list[str]) -> int:
+    if "--coverage" in args:
+        return _run_with_coverage([arg for arg in args if arg != "--coverage"])
     if not _in_dev_mode_with_warnings_as_errors():
         return _rerun_in_dev_mode(args)
     program = unittest.main(
