@@ -1,12 +1,14 @@
 """A generated project installs and passes its own test suite on every Python it supports.
 
-Each project is installed into a fresh virtual environment (see `tests.environments`) and runs
-the command its README gives: `python -m tests`.
+Each project is installed from its lock into a fresh virtual environment (see
+`tests.environments`) and runs the command its CI runs: `python -m tests --coverage`, which must
+pass its tests and its coverage threshold, with the service's own processes measured.
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -33,12 +35,22 @@ def test_the_generated_suite_passes(
     if python is None:
         pytest.skip(f"no Python {version} on this machine (looked on PATH and in pyenv)")
     project = render("cookiecutter", template, options, tmp_path / "out", tmp_path / "home")
-    venv_python = install(project, tmp_path / "venv", python)
+    venv_python = install(project, tmp_path / "venv", python, groups=("test",))
 
-    result = run_suite(venv_python, project)
+    result = run_suite(venv_python, project, "--coverage")
 
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
+    assert "TOTAL" in result.stdout, "no coverage report:\n" + output
+    main_only = subprocess.run(
+        [str(venv_python), "-m", "coverage", "report", "--format=total", "--include=*/__main__.py"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # __main__.py runs only in the service processes that the end-to-end tests start.
+    assert float(main_only.stdout) >= 90, "the service's own processes were not measured"
     summary = SUMMARY.fullmatch(output.rstrip().splitlines()[-1])
     assert summary, f"the runner did not end with its summary line:\n{output}"
     passed, failed, _ = map(int, summary.groups())

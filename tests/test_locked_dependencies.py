@@ -1,8 +1,7 @@
-"""A generated project builds from its lock file, measures its coverage, and builds a wheel.
+"""A generated project builds from its lock file, refuses a stale one, and builds a wheel.
 
-Its README says to commit ``uv.lock``; its CI and Dockerfile install with ``uv sync --locked``,
-and CI runs ``python -m tests --coverage``. This holds those to what they promise, offline
-against the package index reachable here.
+Its README says to commit ``uv.lock``; its CI and Dockerfile install with ``uv sync --locked``.
+This holds those to what they promise, offline against the package index reachable here.
 (Every other test that installs a project goes through the lock too: `tests.environments`.)
 """
 
@@ -26,47 +25,11 @@ def uv(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_from_the_lock_the_suite_meets_its_coverage_a_stale_lock_fails_the_wheel_builds(
+def test_the_lock_pins_everything_refuses_to_go_stale_and_the_wheel_builds(
     template: Path, tmp_path: Path
 ) -> None:
     project = render("cookiecutter", template, {}, tmp_path / "out", tmp_path / "home")
-    venv = tmp_path / "out" / "venv"
-    install(project, venv, groups=("dev",))
-
-    measured = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "tests", "--coverage"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert measured.returncode == 0, measured.stdout + measured.stderr
-    assert "TOTAL" in measured.stdout, measured.stdout
-    # __main__.py runs only in the service processes the end-to-end tests start.
-    total = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "coverage", "report", "--format=total"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert float(total.stdout) >= 95
-    main_only = subprocess.run(
-        [
-            str(venv / "bin" / "python"),
-            "-m",
-            "coverage",
-            "report",
-            "--format=total",
-            "--include=*/__main__.py",
-        ],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert float(main_only.stdout) >= 90, "the service's child processes were not measured"
+    install(project, tmp_path / "out" / "venv", groups=("dev",))
 
     locked = {
         package["name"] for package in tomllib.loads((project / "uv.lock").read_text())["package"]
