@@ -1,7 +1,8 @@
 """A generated project builds from its lock file, refuses a stale one, and builds a wheel.
 
-Its README says to commit ``uv.lock``; its CI and Dockerfile install with ``uv sync --locked``.
-This holds those to what they promise, offline against the package index reachable here.
+Its README says to commit ``uv.lock``; its CI and Dockerfile install with ``uv sync --locked``;
+and its tests run under pytest and pytest-cov as well as under its own runner. This holds those
+to what they promise, offline against the package index reachable here.
 (Every other test that installs a project goes through the lock too: `tests.environments`.)
 """
 
@@ -25,7 +26,7 @@ def uv(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_lock_pins_everything_refuses_to_go_stale_and_the_wheel_builds(
+def test_the_lock_pins_everything_pytest_cov_agrees_a_stale_lock_fails_the_wheel_builds(
     template: Path, tmp_path: Path
 ) -> None:
     project = render("cookiecutter", template, {}, tmp_path / "out", tmp_path / "home")
@@ -35,6 +36,23 @@ def test_the_lock_pins_everything_refuses_to_go_stale_and_the_wheel_builds(
         package["name"] for package in tomllib.loads((project / "uv.lock").read_text())["package"]
     }
     assert {"my-async-service", "aiohttp", "prometheus-client", "mypy", "ruff"} <= locked
+
+    # Under pytest and pytest-cov too, as the README says: the same tests, the same coverage.
+    under_pytest = uv(
+        project,
+        "run",
+        "--with",
+        "pytest",
+        "--with",
+        "pytest-cov",
+        "pytest",
+        "--cov",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    )
+    assert under_pytest.returncode == 0, under_pytest.stdout + under_pytest.stderr
+    assert "Required test coverage of 95.0% reached" in under_pytest.stdout
 
     pyproject = project / "pyproject.toml"
     pyproject.write_text(

@@ -274,14 +274,15 @@ class FidelityTests(unittest.TestCase):
                 asyncio.get_running_loop().call_soon(_explode)
                 await asyncio.sleep(0)
 
+        # As with no logging configured: a runner's own handlers (pytest's) are set aside.
         printed = io.StringIO()
-        last_resort = logging.lastResort
-        logging.lastResort = logging.StreamHandler(printed)
+        last_resort, root_handlers = logging.lastResort, logging.root.handlers
+        logging.lastResort, logging.root.handlers = logging.StreamHandler(printed), []
         try:
             result = unittest.TestResult()
             Quiet("test_raises_in_a_callback").run(result)
         finally:
-            logging.lastResort = last_resort
+            logging.lastResort, logging.root.handlers = last_resort, root_handlers
         self.assertTrue(result.wasSuccessful())
         self.assertIn("Exception in callback _explode()", printed.getvalue())
 

@@ -105,29 +105,34 @@ os.set_blocking(wake_write, False)
 signal.set_wakeup_fd(wake_write)
 signal.signal(signal.SIGCHLD, lambda signum, frame: None)
 signal.signal(signal.SIGINT, signal.SIG_IGN)
-while True:
-    readable, _, _ = select.select([channel, wake_read], [], [])
-    if wake_read in readable:
-        os.read(wake_read, 4096)
-        reap(channel, children)
-    if channel in readable:
-        request, output = receive(channel)
-        if request is None:
-            break
-        if "signal" in request:
-            # Only a child not yet reaped is signalled: its pid cannot belong to anyone else.
-            if request["pid"] in children:
-                os.kill(request["pid"], request["signal"])
-            continue
-        pid = os.fork()
-        if pid == 0:
-            channel.close()
-            os.close(wake_read)
-            os.close(wake_write)
-            run_child(request, output)
-        os.close(output)
-        children.add(pid)
-        answer(channel, started=pid)
+try:
+    while True:
+        readable, _, _ = select.select([channel, wake_read], [], [])
+        if wake_read in readable:
+            os.read(wake_read, 4096)
+            reap(channel, children)
+        if channel in readable:
+            request, output = receive(channel)
+            if request is None:
+                break
+            if "signal" in request:
+                # Only a child not yet reaped is signalled: its pid cannot be another's now.
+                if request["pid"] in children:
+                    os.kill(request["pid"], request["signal"])
+                continue
+            pid = os.fork()
+            if pid == 0:
+                channel.close()
+                os.close(wake_read)
+                os.close(wake_write)
+                run_child(request, output)
+            os.close(output)
+            children.add(pid)
+            answer(channel, started=pid)
+finally:
+    # However this parent ends, no service it started outlives it.
+    for pid in children:
+        os.kill(pid, signal.SIGKILL)
 """
 
 
