@@ -12,7 +12,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from {{ cookiecutter.package_name }}.jobs import Job, JobStatus
+from {{ cookiecutter.package_name }}.jobs import Job, JobStatus, StoredJob
 from {{ cookiecutter.package_name }}.store import JobStore, QueueFullError, SqliteJobStore
 from tests.support import AsyncTestCase
 from tests.support.stores import MemoryJobStore
@@ -121,9 +121,13 @@ class SqliteJobStoreTest(Contract.StoreContract):
         with self.assertRaises(sqlite3.Error):
             await SqliteJobStore.open(str(other))
 
-    async def test_many_concurrent_adds_are_all_stored(self) -> None:
-        added = await asyncio.gather(
-            *(self.store.add(Job(f"job {n}"), max_queued=ROOM) for n in range(ROOM))
+    async def test_concurrent_adds_never_pass_the_bound(self) -> None:
+        room, tries = 20, 30
+        outcomes = await asyncio.gather(
+            *(self.store.add(Job(f"job {n}"), max_queued=room) for n in range(tries)),
+            return_exceptions=True,
         )
-        self.assertEqual(len({job.id for job in added}), ROOM)
-        self.assertEqual(await self.store.count_queued(), ROOM)
+        added = [outcome for outcome in outcomes if isinstance(outcome, StoredJob)]
+        refused = [outcome for outcome in outcomes if isinstance(outcome, QueueFullError)]
+        self.assertEqual((len({job.id for job in added}), len(refused)), (room, tries - room))
+        self.assertEqual(await self.store.count_queued(), room)
