@@ -32,8 +32,12 @@ class ServiceTest(ServiceTestCase):
 {%- endif %}
         )
 
-    def done_names(self) -> list[str]:
-        return [stored.job.name for stored in self.service.worker.done]
+    async def asyncSetUp(self) -> None:
+        await super().asyncSetUp()
+        self.done: list[str] = []
+        self.service.worker.on_job_ended.append(
+            lambda job, status, seconds: self.done.append(job.job.name)
+        )
 
     def test_the_virtual_clock_is_a_clock(self) -> None:
         clock: Clock = self.clock
@@ -67,7 +71,7 @@ class ServiceTest(ServiceTestCase):
 
         self.assertFalse(self.service.ready)
         await self.service_stopped()
-        self.assertEqual(self.done_names(), ["slow", "queued"])
+        self.assertEqual(self.done, ["slow", "queued"])
         self.assertEqual(self.clock.monotonic() - asked_at, TICK + 3.0 - AFTER_FIRST_TICK + 2.0)
         self.assertEqual(await self.store.unfinished(), [])
 

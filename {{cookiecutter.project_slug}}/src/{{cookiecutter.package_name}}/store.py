@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import logging
 import sqlite3
 import uuid
@@ -224,7 +225,7 @@ class SqliteJobStore:
                 (JobStatus.RUNNING, row[0]),
             )
         claimed = _stored(row)
-        return StoredJob(claimed.id, claimed.job, JobStatus.RUNNING, claimed.attempts + 1)
+        return dataclasses.replace(claimed, status=JobStatus.RUNNING, attempts=claimed.attempts + 1)
 
     def _count_queued(self) -> int:
         query = "SELECT COUNT(*) FROM jobs WHERE status = ?"

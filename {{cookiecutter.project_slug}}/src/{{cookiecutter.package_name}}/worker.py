@@ -39,8 +39,6 @@ class Worker:
     def __init__(self, store: JobStore, clock: Clock, tick_interval: float) -> None:
         self.store = store
         self.ticks = 0
-        self.done: list[StoredJob] = []
-        self.failed: list[StoredJob] = []
         self.on_job_ended: list[Callable[[StoredJob, JobStatus, float], None]] = []
         self._clock = clock
         self._tick_interval = tick_interval
@@ -81,12 +79,10 @@ class Worker:
             raise
         except (Exception, SystemExit, KeyboardInterrupt) as error:
             await self.store.finish(job.id, error=repr(error))
-            self.failed.append(job)
             logger.exception("job %s %r failed", job.id, job.job.name)
             self._ended(job, JobStatus.FAILED, started)
             return
         await self.store.finish(job.id)
-        self.done.append(job)
         logger.info("job %s %r done", job.id, job.job.name)
         self._ended(job, JobStatus.DONE, started)
 

@@ -33,15 +33,18 @@ class MemoryJobStore:
     async def claim(self) -> StoredJob | None:
         for stored in self._jobs.values():
             if stored.status is JobStatus.QUEUED:
-                return self._set(stored, status=JobStatus.RUNNING, attempts=stored.attempts + 1)
+                claimed = dataclasses.replace(
+                    stored, status=JobStatus.RUNNING, attempts=stored.attempts + 1
+                )
+                return self._keep(claimed)
         return None
 
     async def finish(self, job_id: str, error: str | None = None) -> None:
         status = JobStatus.DONE if error is None else JobStatus.FAILED
-        self._set(self._jobs[job_id], status=status, error=error)
+        self._keep(dataclasses.replace(self._jobs[job_id], status=status, error=error))
 
     async def release(self, job_id: str) -> None:
-        self._set(self._jobs[job_id], status=JobStatus.QUEUED)
+        self._keep(dataclasses.replace(self._jobs[job_id], status=JobStatus.QUEUED))
 
     async def get(self, job_id: str) -> StoredJob | None:
         return self._jobs.get(job_id)
@@ -53,7 +56,6 @@ class MemoryJobStore:
         waiting = (JobStatus.QUEUED, JobStatus.RUNNING)
         return [stored for stored in self._jobs.values() if stored.status in waiting]
 
-    def _set(self, stored: StoredJob, **changes: object) -> StoredJob:
-        changed = dataclasses.replace(stored, **changes)  # type: ignore[arg-type]
-        self._jobs[stored.id] = changed
-        return changed
+    def _keep(self, stored: StoredJob) -> StoredJob:
+        self._jobs[stored.id] = stored
+        return stored
