@@ -10,7 +10,9 @@ import asyncio
 import contextlib
 import io
 import logging
+import os
 import socket
+import subprocess
 import sys
 import time
 import unittest
@@ -261,6 +263,26 @@ class DetectionTests(unittest.TestCase):
 
         run = run_child(Careful)
         self.assertEqual((run.report, run.tests_run), ("", 4))
+
+
+class SlowCallbackDefaultTests(unittest.TestCase):
+    def default_with(self, value: str) -> subprocess.CompletedProcess[str]:
+        code = "from tests.support import AsyncTestCase as C; print(C.slow_callback_duration)"
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "TESTS_SLOW_CALLBACK_DURATION": value},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    def test_the_variable_sets_the_default_for_every_class(self) -> None:
+        self.assertEqual(self.default_with("0.5").stdout.strip(), "0.5")
+
+    def test_a_bad_value_stops_the_run_naming_the_variable(self) -> None:
+        refused = self.default_with("soon")
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("TESTS_SLOW_CALLBACK_DURATION='soon'", refused.stderr)
 
 
 class FidelityTests(unittest.TestCase):

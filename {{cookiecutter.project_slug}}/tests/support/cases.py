@@ -10,12 +10,28 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
+import os
 import unittest
 from typing import ClassVar
 
 from tests.support._tasks import pending_tasks
 from tests.support.diagnostics import Checks, Diagnostics
 from tests.support.virtual_time import VirtualClock, VirtualTimeLoop
+
+SLOW_CALLBACK_VARIABLE = "TESTS_SLOW_CALLBACK_DURATION"
+
+
+def _default_slow_callback_duration() -> float:
+    """0.1 s, or the seconds in `SLOW_CALLBACK_VARIABLE` (for CI runners short of CPU)."""
+    text = os.environ.get(SLOW_CALLBACK_VARIABLE, "0.1")
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"{SLOW_CALLBACK_VARIABLE}={text!r}: expected a number of seconds > 0")
+    return seconds
+
 
 # Keeps this module's frames out of failure tracebacks, as unittest does for its own.
 __unittest = True
@@ -55,7 +71,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
             self.addAsyncCleanup(close_server, self.server)
     """
 
-    slow_callback_duration: ClassVar[float] = 0.1
+    slow_callback_duration: ClassVar[float] = _default_slow_callback_duration()
     fail_on_pending_tasks: ClassVar[bool] = True
     fail_on_unawaited_coroutines: ClassVar[bool] = True
     fail_on_lost_exceptions: ClassVar[bool] = True
