@@ -37,10 +37,10 @@ from {{ cookiecutter.package_name }}.service import Service
 
 run = Service.run
 
-async def run_with_jobs(self):
+async def run_with_jobs(self, *servers):
     for number, duration in enumerate({list(durations)!r}):
         await self.submit(Job("job-" + str(number), duration=duration))
-    await run(self)
+    await run(self, *servers)
 
 Service.run = run_with_jobs
 """

@@ -27,9 +27,6 @@ class ServiceTest(ServiceTestCase):
             tick_interval=TICK,
             shutdown_grace_period=GRACE,
             max_queued_jobs=ROOM,
-{%- if cookiecutter.web_framework == "aiohttp" %}
-            port=0,
-{%- endif %}
         )
 
     async def asyncSetUp(self) -> None:

@@ -1,7 +1,8 @@
 """The command line: ``{{ cookiecutter.project_slug }}`` or ``python -m {{ cookiecutter.package_name }}``.
 
 It reads the settings (environment first, then flags), sets up logging, opens the job store and
-runs the `Service` on the real clock until SIGTERM or SIGINT. Exit status: 0 after a clean
+runs the `Service` on the real clock until SIGTERM or SIGINT{% if cookiecutter.web_framework != "none" %}, with the HTTP server of
+`web.py` as its `RequestServer`{% endif %}. Exit status: 0 after a clean
 shutdown, 1 when the service crashed (the traceback is logged), 2 for bad configuration or
 arguments: a value that does not parse, an address that cannot be listened on, a job database
 that cannot be opened. A configuration error is one line on standard error naming the variable
@@ -35,7 +36,7 @@ from {{ cookiecutter.package_name }}.signals import (
 from {{ cookiecutter.package_name }}.store import SqliteJobStore
 
 EXIT_OK, EXIT_CRASH, EXIT_USAGE = 0, 1, 2
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
 FLAG_SETTINGS = ("log_level", "log_format", "jobs_database", "host", "port")
 {%- else %}
 FLAG_SETTINGS = ("log_level", "log_format", "jobs_database")
@@ -89,6 +90,9 @@ async def _serve(settings: Settings) -> None:
     # Imported here, so that --help and configuration errors answer without loading the
     # service's dependencies.
     from {{ cookiecutter.package_name }}.service import Service  # noqa: PLC0415
+{%- if cookiecutter.web_framework != "none" %}
+    from {{ cookiecutter.package_name }}.web import HttpServer, create_app  # noqa: PLC0415
+{%- endif %}
 
     executor = ThreadPoolExecutor(initializer=leave_shutdown_signals_to_main_thread)
     asyncio.get_running_loop().set_default_executor(executor)
@@ -101,8 +105,14 @@ async def _serve(settings: Settings) -> None:
         ) from None
     async with store:
         service = Service(settings, SystemClock(), store)
+{%- if cookiecutter.web_framework == "none" %}
         with shutdown_on_signals(service.request_shutdown):
             await service.run()
+{%- else %}
+        http = HttpServer(create_app(service), settings)
+        with shutdown_on_signals(service.request_shutdown):
+            await service.run(http)
+{%- endif %}
 
 
 if __name__ == "__main__":

@@ -13,13 +13,12 @@ goes through three states:
    second `request_shutdown`: whatever still runs is cancelled (a cancelled job goes back to
    the queue), one log record names every job left unfinished (they stay in the store and run
    at the next start), and `run` returns.
-{%- if cookiecutter.web_framework == "aiohttp" %}
 
-The HTTP server listens before the service is ready and until it has drained: ``/readyz``
-answers 503 from the moment draining begins, so a load balancer stops sending work while the
-work already accepted finishes. It starts before anything else, so an address it cannot listen
-on stops the service before it runs.
-{%- endif %}
+Requests come in through a `RequestServer` handed to `run` (the HTTP server, where the project
+has one; the command line composes the two). It listens before the service is ready and serves
+until the service has drained, so a readiness probe can answer "not ready" from the moment
+draining begins while the work already accepted finishes. It listens before anything else
+runs, so an address it cannot listen on stops the service before it starts.
 
 All waiting is on the injected `Clock`, so tests drive the whole sequence on virtual time.
 """
@@ -28,17 +27,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Protocol
 
 from {{ cookiecutter.package_name }}.clock import Clock, finished_within
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.jobs import Job, ShuttingDownError, StoredJob
 from {{ cookiecutter.package_name }}.store import JobStore
-{%- if cookiecutter.web_framework == "aiohttp" %}
-from {{ cookiecutter.package_name }}.web import HttpServer, create_app
-{%- endif %}
 from {{ cookiecutter.package_name }}.worker import Worker
 
 logger = logging.getLogger(__name__)
+
+
+class RequestServer(Protocol):
+    """What takes requests for the service from outside, such as its HTTP server.
+
+    `Service.run` calls `listen` before the service is ready, runs `serve` as a task of its
+    `TaskGroup`, and calls `close` once the service has drained; `serve` then finishes the
+    requests in flight, closes its connections and returns. Cancelled instead (the service
+    crashed), `serve` still closes everything before it ends.
+    """
+
+    async def listen(self) -> None:
+        """Accept connections; raise `config.ConfigError` if the address cannot be used."""
+
+    async def serve(self) -> None:
+        """Answer requests until `close` is called."""
+
+    def close(self) -> None:
+        """Ask `serve` to stop listening, finish what is in flight and return."""
 
 
 class Service:
@@ -49,9 +65,6 @@ class Service:
         self.clock = clock
         self.store = store
         self.worker = Worker(store, clock, settings.tick_interval)
-{%- if cookiecutter.web_framework == "aiohttp" %}
-        self.http = HttpServer(create_app(self), settings)
-{%- endif %}
         self._ready = False
         self._stop_requested = asyncio.Event()
         self._worker_task: asyncio.Task[None] | None = None
@@ -88,14 +101,20 @@ class Service:
         self.worker.stop()
         self._stop_requested.set()
 
-    async def run(self) -> None:
-        """Serve until a shutdown completes; raise if any part of the service fails."""
-{%- if cookiecutter.web_framework == "aiohttp" %}
-        await self.http.start()
-{%- endif %}
+    async def run(self, server: RequestServer | None = None) -> None:
+        """Serve until a shutdown completes; raise if any part of the service fails.
+
+        `server`, if given, takes requests from the first moment to the last (see
+        `RequestServer`); it is the first thing to start, so an address it cannot listen on
+        raises `config.ConfigError` before the service has done anything else.
+        """
+        if server is not None:
+            await server.listen()
         try:
             async with asyncio.TaskGroup() as group:
                 self._worker_task = group.create_task(self.worker.run(), name="worker")
+                if server is not None:
+                    group.create_task(server.serve(), name="request server")
                 try:
                     if not self._stop_requested.is_set():
                         self._ready = True
@@ -104,11 +123,10 @@ class Service:
                     await self._drain(self._worker_task)
                 finally:
                     self._ready = False
+                    if server is not None:
+                        server.close()
             await self._report_unfinished()
         finally:
-{%- if cookiecutter.web_framework == "aiohttp" %}
-            await self.http.stop()
-{%- endif %}
             logger.info("service stopped")
 
     async def _drain(self, worker: asyncio.Task[None]) -> None:
