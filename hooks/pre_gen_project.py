@@ -54,11 +54,13 @@ STDLIB_MODULE_NAMES = frozenset(_STDLIB_MODULE_NAMES_TEXT.split())
 # dependencies, the tools that build and run it), and its own top-level packages: a package of
 # the same name would shadow it. The template's tests compare this with a generated environment.
 _PROJECT_MODULE_NAMES_TEXT = """
-    __main__ _distutils_hack _yaml aiohappyeyeballs aiohttp aiosignal ast_serialize attr attrs
-    benchmarks cfgv coverage distlib filelock frozenlist hatchling identify idna librt looptime
-    multidict mypy mypy_extensions mypyc nodeenv outcome packaging pathspec pip pkg_resources
-    platformdirs pre_commit prometheus_client propcache python_discovery ruff setuptools sniffio
-    sortedcontainers test tests trio typing_extensions uv virtualenv wheel yaml yarl
+    __main__ _distutils_hack _yaml aiohappyeyeballs aiohttp aiosignal annotated_doc
+    annotated_types anyio ast_serialize attr attrs benchmarks certifi cfgv click coverage
+    distlib fastapi filelock frozenlist h11 hatchling httpcore httpx identify idna librt
+    looptime multidict mypy mypy_extensions mypyc nodeenv opentelemetry outcome packaging
+    pathspec pip pkg_resources platformdirs pre_commit prometheus_client propcache pydantic
+    pydantic_core python_discovery ruff setuptools sniffio sortedcontainers starlette test tests
+    trio typing_extensions typing_inspection uv uvicorn virtualenv wheel yaml yarl
     """
 PROJECT_MODULE_NAMES = frozenset(_PROJECT_MODULE_NAMES_TEXT.split())
 ASCII_LOWER = "abcdefghijklmnopqrstuvwxyz"

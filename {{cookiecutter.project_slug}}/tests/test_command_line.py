@@ -11,7 +11,7 @@ import signal
 import socket
 import time
 import unittest
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
 import urllib.error
 import urllib.request
 {%- endif %}
@@ -22,7 +22,7 @@ PREFIX = "{{ cookiecutter.package_name | upper }}_"
 FAST = {
     f"{PREFIX}TICK_INTERVAL": "0.05",
     f"{PREFIX}SHUTDOWN_GRACE_PERIOD": "3",
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
     f"{PREFIX}PORT": "0",
 {%- endif %}
 }
@@ -77,7 +77,7 @@ async def slow_close(self):
 
 SqliteJobStore.close = slow_close
 """
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
 
 
 def http_status(url: str, data: bytes | None = None) -> int:
@@ -96,7 +96,7 @@ class ShutdownTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls) -> None:
         cls.processes = {
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
             "sigterm": started_for_class(cls, "--port", "0", env=FAST),
 {%- endif %}
             "sigint": started_for_class(cls, env=FAST, setup_code=with_jobs(0.2)),
@@ -106,7 +106,7 @@ class ShutdownTest(unittest.TestCase):
                 cls, env=FAST, setup_code=with_jobs(0, 0) + JOB_RAISING_SYSTEM_EXIT
             ),
         }
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
 
     def test_sigterm_mid_job_turns_unready_finishes_the_job_and_exits_0(self) -> None:
         service = self.processes["sigterm"]
@@ -222,7 +222,7 @@ class FailureTest(unittest.TestCase):
             "denormal": ("TICK_INTERVAL", "5e-324", None),
             "fullwidth": ("MAX_QUEUED_JOBS", "\uff11\uff10", None),
             "no such directory": ("JOBS_DATABASE", "/nonexistent/dir/jobs.sqlite3", None),
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
             "port in use": ("PORT", str(cls.busy_port.getsockname()[1]), None),
             "unknown host": ("HOST", "no-such-host.invalid", None),
             "bad address": ("HOST", "256.1.1.1", None),

@@ -23,7 +23,7 @@ class SettingsTest(unittest.TestCase):
                 f"{PREFIX}JOBS_DATABASE": "/var/lib/jobs.sqlite3",
                 f"{PREFIX}MAX_QUEUED_JOBS": "+500",
                 f"{PREFIX}MAX_JOB_DURATION": "1.5e2",
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
                 f"{PREFIX}HOST": "0.0.0.0",
                 f"{PREFIX}PORT": "0",
                 f"{PREFIX}HTTP_MAX_CONNECTIONS": "64",
@@ -40,7 +40,7 @@ class SettingsTest(unittest.TestCase):
         self.assertEqual(settings.jobs_database, "/var/lib/jobs.sqlite3")
         self.assertEqual(settings.max_queued_jobs, 500)
         self.assertEqual(settings.max_job_duration, 150.0)
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
         self.assertEqual(settings.host, "0.0.0.0")
         self.assertEqual(settings.port, 0)
         self.assertEqual(
@@ -77,7 +77,7 @@ class SettingsTest(unittest.TestCase):
             ("MAX_QUEUED_JOBS", "1e3", "a whole number from 1 to 1000000"),
             ("MAX_JOB_DURATION", "1e300", "a number of seconds from 0.001 to 86400"),
             ("JOBS_DATABASE", " ", "a file path (or :memory: for a store that is not kept)"),
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
             ("PORT", "70000", "a TCP port from 0 to 65535 (0 picks a free one)"),
             ("PORT", "\uff18\uff10", "a TCP port from 0 to 65535 (0 picks a free one)"),
             ("HOST", " ", "a host name or IP address"),

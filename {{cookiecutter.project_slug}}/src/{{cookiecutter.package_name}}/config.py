@@ -21,7 +21,7 @@ from typing import Any
 ENV_PREFIX = "{{ cookiecutter.package_name | upper }}_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
 MAX_PORT = 65535
 {%- endif %}
 
@@ -78,7 +78,7 @@ def _path(source: str, text: str) -> str:
     if not text.strip() or not text.isprintable():
         raise ConfigError(source, text, "a file path (or :memory: for a store that is not kept)")
     return text
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
 
 
 def _host(source: str, text: str) -> str:
@@ -119,7 +119,7 @@ class Settings:
     max_job_duration: float = _setting(
         60.0, _seconds(0.001, 86_400), "longest duration a job may ask for, in seconds"
     )
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
     host: str = _setting("127.0.0.1", _host, "address the HTTP server listens on")
     port: int = _setting(8080, _port, "TCP port of the HTTP server; 0 picks a free one")
     http_max_connections: int = _setting(

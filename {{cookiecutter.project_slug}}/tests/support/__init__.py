@@ -6,7 +6,7 @@
 - `VirtualTimeTestCase`: the same on virtual time, read through `self.clock`, a
   `VirtualClock`: sleeps and timeouts take no real time, in the order they would for real.
 - `ServiceTestCase`: a `VirtualTimeTestCase` with the service running for each test.
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
 - `WebAppTestCase`: a `ServiceTestCase` with an HTTP client for the service's endpoints.
 {%- endif %}
 - `tests.support.mocks`: stand-ins for async functions, iterators, context managers, classes
@@ -15,7 +15,7 @@
 
 from tests.support import mocks
 from tests.support.cases import AsyncTestCase, VirtualTimeTestCase
-from tests.support.services import ServiceTestCase{% if cookiecutter.web_framework == "aiohttp" %}, WebAppTestCase{% endif %}
+from tests.support.services import ServiceTestCase{% if cookiecutter.web_framework != "none" %}, WebAppTestCase{% endif %}
 from tests.support.virtual_time import VirtualClock
 
 __all__ = [
@@ -23,7 +23,7 @@ __all__ = [
     "ServiceTestCase",
     "VirtualClock",
     "VirtualTimeTestCase",
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
     "WebAppTestCase",
 {%- endif %}
     "mocks",
