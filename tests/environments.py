@@ -15,13 +15,14 @@ from tests.engines import BIN
 
 
 def install(
-    project: Path, venv: Path, python: Path | None = None, groups: tuple[str, ...] = ()
+    project: Path, venv: Path, python: Path | None = None, groups: tuple[str, ...] = ("test",)
 ) -> Path:
     """Install `project` into a new environment at `venv` the way its README says: from uv.lock.
 
     Writes the project's ``uv.lock`` if it has none (``uv lock``, as ``uv sync`` would), then
     installs with ``uv sync --locked``, as its CI and Dockerfile do: the runtime dependencies,
-    plus the dependency `groups` named. Returns the environment's Python.
+    plus the dependency `groups` named (by default ``test``, what its suite needs). Returns the
+    environment's Python.
     """
     interpreter = ["--python", str(python)] if python else []
     if not (project / "uv.lock").exists():

@@ -18,6 +18,11 @@ OPTION_SETS: dict[str, dict[str, str]] = {
         "web_framework": "aiohttp",
         "license": "BSD-3-Clause",
     },
+    "py311-fastapi-mit": {
+        "project_name": "Parcel Tracker",
+        "python_version": "3.11",
+        "web_framework": "fastapi",
+    },
     "py314-aiohttp-mit": {
         "project_name": "Quota Keeper",
         "python_version": "3.14",

@@ -51,7 +51,7 @@ def test_the_generated_suite_passes(
     project = render("cookiecutter", template, options, tmp_path / "out", tmp_path / "home")
     # Coverage on the oldest Python of each answer set; on the others, the plain runner.
     measured = version == pythons_for(options)[0]
-    venv_python = install(project, tmp_path / "venv", python, groups=("test",) if measured else ())
+    venv_python = install(project, tmp_path / "venv", python)
 
     result = run_suite(venv_python, project, *(["--coverage"] if measured else []))
 

@@ -45,9 +45,11 @@ def test_metadata_follows_the_answers(project: Path, options: dict[str, str]) ->
     classifiers = {c for c in metadata["classifiers"] if c.startswith("Programming Language")}
     expected = {f"Programming Language :: Python :: {v}" for v in pythons_for(options)}
     assert classifiers == expected | {"Programming Language :: Python :: 3 :: Only"}
-    web_dependencies = {"aiohttp", "prometheus-client"}
-    if options.get("web_framework", "aiohttp") != "aiohttp":
-        web_dependencies = set()
+    web_dependencies = {
+        "aiohttp": {"aiohttp", "prometheus-client"},
+        "fastapi": {"fastapi", "prometheus-client", "uvicorn"},
+        "none": set(),
+    }[options.get("web_framework", "aiohttp")]
     assert {re.split(r"[<>=!~ \[]", d)[0] for d in metadata["dependencies"]} == web_dependencies
 
 

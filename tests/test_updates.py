@@ -166,8 +166,16 @@ def test_an_overlapping_edit_becomes_copier_conflict_markers(
     assert WORKER_CHANGE[2] in text, "the template's side of the conflict is missing"
 
 
-@pytest.mark.parametrize(("before", "after"), [("none", "aiohttp"), ("aiohttp", "none")])
-def test_changing_web_framework_on_update_adds_or_removes_the_web_app(
+FRAMEWORK_SWITCHES = [
+    ("none", "fastapi"),
+    ("aiohttp", "fastapi"),
+    ("fastapi", "aiohttp"),
+    ("aiohttp", "none"),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), FRAMEWORK_SWITCHES)
+def test_changing_web_framework_on_update_switches_the_web_app_in_place(
     versioned_template: Path, tmp_path: Path, before: str, after: str
 ) -> None:
     work = tmp_path / "work"
@@ -182,10 +190,15 @@ def test_changing_web_framework_on_update_adds_or_removes_the_web_app(
     command = [str(BIN / "copier"), "update", "--defaults", "--quiet"]
     run([*command, "--data", f"web_framework={after}"], project, work / "home")
 
-    web_files = [project / "src/my_async_service/web.py", project / "tests/test_web.py"]
-    has_web = after == "aiohttp"
-    assert [path.is_file() for path in web_files] == [has_web, has_web]
-    assert ('"aiohttp>=' in read(project, "pyproject.toml")) == has_web
+    web_files = ["src/my_async_service/web.py", "src/my_async_service/listener.py"]
+    web_files += ["tests/test_web.py", "tests/test_http_end_to_end.py"]
+    has_web = after != "none"
+    assert [(project / name).is_file() for name in web_files] == [has_web] * len(web_files)
+    if has_web:
+        assert f"from {after} import" in read(project, "src/my_async_service/web.py")
+    pyproject = read(project, "pyproject.toml")
+    for framework in ("aiohttp", "fastapi"):
+        assert (f'"{framework}>=' in pyproject) == (framework == after), pyproject
     assert files_with_conflicts(project) == []
     assert_tests_pass(project, tmp_path / "venv")
 
