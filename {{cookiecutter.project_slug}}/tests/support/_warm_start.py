@@ -30,6 +30,9 @@ from collections.abc import Mapping, Sequence
 _PARENT = r"""
 import json, os, select, signal, socket, sys, traceback
 import {{ cookiecutter.package_name }}.service
+{%- if cookiecutter.web_framework != "none" %}
+import {{ cookiecutter.package_name }}.web
+{%- endif %}
 from {{ cookiecutter.package_name }}.__main__ import main
 
 
