@@ -13,6 +13,11 @@ from tests.checks import assert_files_parse, assert_no_template_syntax
 from tests.engines import REPO_ROOT, render
 from tests.option_sets import OPTION_SETS, pythons_for
 
+# The names by which each web framework's code shows itself in a project's sources.
+FRAMEWORK_NAMES = {
+    "aiohttp": ("aiohttp",),
+    "fastapi": ("fastapi", "uvicorn", "starlette", "pydantic", "httpx"),
+}
 LICENSE_HEADINGS = {
     "MIT": "MIT License",
     "Apache-2.0": "Apache License",
@@ -51,6 +56,27 @@ def test_metadata_follows_the_answers(project: Path, options: dict[str, str]) ->
         "none": set(),
     }[options.get("web_framework", "aiohttp")]
     assert {re.split(r"[<>=!~ \[]", d)[0] for d in metadata["dependencies"]} == web_dependencies
+
+
+def test_only_the_chosen_web_framework_appears_in_the_sources(
+    project: Path, options: dict[str, str]
+) -> None:
+    chosen = options.get("web_framework", "aiohttp")
+    package = options.get("package_name", project.name.replace("-", "_"))
+    web_files = [project / "src" / package / "web.py"]
+    web_files.append(project / "tests" / "test_web.py")
+    assert all(path.is_file() == (chosen != "none") for path in web_files)
+    sources = [*project.rglob("*.py"), project / "pyproject.toml", project / "Dockerfile"]
+    for framework, names in FRAMEWORK_NAMES.items():
+        if framework == chosen:
+            continue
+        mentions = [
+            f"{path.relative_to(project)}: {name}"
+            for path in sources
+            for name in names
+            if name in path.read_text(encoding="utf-8").lower()
+        ]
+        assert not mentions, f"{framework} code in a {chosen} project: {mentions}"
 
 
 def test_the_chosen_license(project: Path, options: dict[str, str]) -> None:
