@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections.abc import Callable
 from unittest import mock
 
 from {{ cookiecutter.package_name }}.clock import Clock
-from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.config import ConfigError, Settings
 from {{ cookiecutter.package_name }}.jobs import Job, JobStatus, ShuttingDownError
 from {{ cookiecutter.package_name }}.logs import JsonFormatter
+from {{ cookiecutter.package_name }}.service import Service
 from {{ cookiecutter.package_name }}.store import QueueFullError
-from tests.support import ServiceTestCase
+from tests.support import ServiceTestCase, VirtualTimeTestCase
+from tests.support.stores import MemoryJobStore
 
 TICK = 1.0
 GRACE = 10.0
@@ -125,3 +129,92 @@ class ServiceTest(ServiceTestCase):
                 await self.service_stopped()
         self.assertEqual(caught.exception.exceptions, (crash,))
         self.assertFalse(self.service.ready)
+
+
+class RecordingServer:
+    """A `RequestServer` that notes what the service asks of it, and what the service is then."""
+
+    def __init__(self, service_state: Callable[[], str]) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self._service_state = service_state
+        self._closed = asyncio.Event()
+
+    def _note(self, call: str) -> None:
+        self.calls.append((call, self._service_state()))
+
+    async def listen(self) -> None:
+        self._note("listen")
+
+    async def serve(self) -> None:
+        self._note("serve")
+        try:
+            await self._closed.wait()
+        finally:
+            self._note("serve ended")
+
+    def close(self) -> None:
+        self._note("close")
+        self._closed.set()
+
+
+class RequestServerTest(ServiceTestCase):
+    def make_settings(self) -> Settings:
+        return Settings(tick_interval=TICK, shutdown_grace_period=GRACE)
+
+    def make_server(self) -> RecordingServer:
+        self.server = RecordingServer(self.describe_service)
+        return self.server
+
+    def describe_service(self) -> str:
+        ready = "ready" if self.service.ready else "not ready"
+        return f"{ready}, {len(self.done)} done"
+
+    async def asyncSetUp(self) -> None:
+        self.done: list[str] = []
+        await super().asyncSetUp()
+        self.service.worker.on_job_ended.append(
+            lambda job, status, seconds: self.done.append(job.job.name)
+        )
+
+    async def test_the_server_listens_first_and_closes_only_once_the_queue_has_drained(
+        self,
+    ) -> None:
+        await self.service.submit(Job("in flight", duration=3.0))
+        await self.clock.sleep(AFTER_FIRST_TICK)
+
+        self.service.request_shutdown()
+        await self.service_stopped()
+
+        self.assertEqual(
+            self.server.calls,
+            [
+                ("listen", "not ready, 0 done"),
+                ("serve", "ready, 0 done"),
+                ("close", "not ready, 1 done"),
+                ("serve ended", "not ready, 1 done"),
+            ],
+        )
+
+    async def test_a_crash_cancels_the_server_which_still_ends_its_serve(self) -> None:
+        with (
+            mock.patch.object(self.store, "claim", side_effect=RuntimeError("broken")),
+            self.assertRaises(ExceptionGroup),
+        ):
+            await self.service_stopped()
+        self.assertIn("serve ended", [call for call, _ in self.server.calls])
+
+
+class UnusableAddressTest(VirtualTimeTestCase):
+    async def test_a_server_that_cannot_listen_stops_the_start_before_any_job_runs(self) -> None:
+        store = MemoryJobStore()
+        await store.add(Job("must not run"), max_queued=1)
+        service = Service(Settings(), self.clock, store)
+        refusal = ConfigError("PORT", "80", "a port this process may listen on")
+        server = mock.Mock(spec=RecordingServer, listen=mock.AsyncMock(side_effect=refusal))
+
+        with self.assertRaises(ConfigError):
+            await service.run(server)
+
+        self.assertFalse(service.ready)
+        server.serve.assert_not_called()
+        self.assertEqual([job.status for job in await store.unfinished()], [JobStatus.QUEUED])
