@@ -7,6 +7,7 @@ interpreter here (`UV_PYTHON_DOWNLOADS=never`): each environment uses a Python a
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,6 +61,19 @@ def run_suite(
         timeout=120,
         check=False,
     )
+
+
+def suite_summary(output: str) -> tuple[int, int, int] | None:
+    """The counts (passed, failed, skipped) on the runner's closing line; None without one."""
+    lines = output.rstrip().splitlines()
+    found = _SUMMARY.fullmatch(lines[-1]) if lines else None
+    if found is None:
+        return None
+    passed, failed, skipped = map(int, found.groups())
+    return passed, failed, skipped
+
+
+_SUMMARY = re.compile(r"(\d+) passed, (\d+) failed, (\d+) skipped")
 
 
 def _uv(*args: str, cwd: Path, environment: Path | None = None) -> None:

@@ -12,18 +12,15 @@ processes measured; on the others, `python -m tests`.
 
 from __future__ import annotations
 
-import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.engines import render
-from tests.environments import install, run_suite
+from tests.environments import install, run_suite, suite_summary
 from tests.interpreters import find_python
 from tests.option_sets import OPTION_SETS, pythons_for
-
-SUMMARY = re.compile(r"(\d+) passed, (\d+) failed, (\d+) skipped")
 
 
 def suite_runs() -> list[object]:
@@ -57,9 +54,9 @@ def test_the_generated_suite_passes(
 
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    summary = SUMMARY.fullmatch(output.rstrip().splitlines()[-1])
+    summary = suite_summary(output)
     assert summary, f"the runner did not end with its summary line:\n{output}"
-    passed, failed, _ = map(int, summary.groups())
+    passed, failed, _ = summary
     assert failed == 0, output
     assert passed > 0, output
     if measured:
