@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import unittest
 
 from {{ cookiecutter.package_name }}.jobs import (
     MAX_NAME_LENGTH,
+    NAME_PATTERN,
     Job,
     JobRequestError,
     JobStatus,
@@ -14,6 +16,8 @@ from {{ cookiecutter.package_name }}.jobs import (
 )
 
 MAX_DURATION = 60.0
+# Every control character, separator and space Unicode has lies below U+3100.
+LOW_PLANE = [chr(code) for code in range(0x3100)]
 
 
 class ParseJobRequestTest(unittest.TestCase):
@@ -54,6 +58,24 @@ class ParseJobRequestTest(unittest.TestCase):
                 parse_job_request(body, MAX_DURATION)
             self.assertEqual(refused.exception.field, field)
             self.assertTrue(str(refused.exception).startswith(f"{field}: "))
+
+
+class NamePatternTest(unittest.TestCase):
+    def test_the_published_pattern_accepts_exactly_the_names_the_service_accepts(self) -> None:
+        names = ["a b", " a ", "\ufeff", *LOW_PLANE]
+        names += [f"a{character}" for character in LOW_PLANE]
+        names += [f"{character}a" for character in LOW_PLANE]
+        for name in names:
+            published = re.fullmatch(NAME_PATTERN, name) is not None
+            self.assertEqual(published, _accepted(name), f"name {name!r}")
+
+
+def _accepted(name: str) -> bool:
+    try:
+        parse_job_request({"name": name}, MAX_DURATION)
+    except JobRequestError:
+        return False
+    return True
 
 
 class StoredJobTest(unittest.TestCase):

@@ -19,10 +19,19 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import unicodedata
+import re
 
 MAX_NAME_LENGTH = 200
 JOB_FIELDS = ("name", "duration")
+
+# Unicode's control characters and line and paragraph separators (Cc, Zl, Zp), and its other
+# blanks, the spaces (Zs), as regular-expression ranges that Python and JSON Schema read alike.
+_CONTROLS = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+_SPACES = r" \xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
+# The names `parse_job_request` accepts, for documents such as the OpenAPI one: no control
+# character, and one character at least that is not blank.
+NAME_PATTERN = f"^[^{_CONTROLS}]*[^{_CONTROLS}{_SPACES}][^{_CONTROLS}]*$"
+_LINE_BREAKING = re.compile(f"[{_CONTROLS}]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,7 +109,7 @@ def _name(value: object) -> str:
         raise JobRequestError("name", "is required and must be a string")
     if not 0 < len(value) <= MAX_NAME_LENGTH or not value.strip():
         raise JobRequestError("name", f"must have 1 to {MAX_NAME_LENGTH} characters, not all blank")
-    if any(unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in value):
+    if _LINE_BREAKING.search(value):
         raise JobRequestError("name", "must be one line, without control characters")
     return value
 
