@@ -10,6 +10,7 @@ copier's inline conflict markers, not be lost.
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 from pathlib import Path
 
@@ -166,12 +167,7 @@ def test_an_overlapping_edit_becomes_copier_conflict_markers(
     assert WORKER_CHANGE[2] in text, "the template's side of the conflict is missing"
 
 
-FRAMEWORK_SWITCHES = [
-    ("none", "fastapi"),
-    ("aiohttp", "fastapi"),
-    ("fastapi", "aiohttp"),
-    ("aiohttp", "none"),
-]
+FRAMEWORK_SWITCHES = list(itertools.permutations(("aiohttp", "fastapi", "none"), 2))
 
 
 @pytest.mark.parametrize(("before", "after"), FRAMEWORK_SWITCHES)
