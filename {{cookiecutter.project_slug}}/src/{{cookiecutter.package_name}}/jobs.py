@@ -1,10 +1,10 @@
 """Jobs: what a client may ask for, and what the service promises about it once accepted.
 
-A client describes a `Job` (a name and, in this example, how long it takes). The service checks
-the description with `parse_job_request`, which accepts exactly one shape and names the field
-at fault in a `JobRequestError` otherwise. An accepted job becomes a `StoredJob` in the
-`JobStore` (see `store.py`) with an id the client can ask about later, and moves through
-`JobStatus`:
+A client describes a `Job` (a name and, in this example, how long it takes: `DEFAULT_DURATION`,
+0 seconds, when it does not say). The service checks the description with `parse_job_request`,
+which accepts exactly one shape and names the field at fault in a `JobRequestError` otherwise.
+An accepted job becomes a `StoredJob` in the `JobStore` (see `store.py`) with an id the client
+can ask about later, and moves through `JobStatus`:
 
     queued ──claim──▶ running ──finish──▶ done | failed
        ▲                 │
@@ -22,6 +22,9 @@ import enum
 import re
 
 MAX_NAME_LENGTH = 200
+# A request may leave `duration` out: a job that asks for no time is complete as it is. One
+# value for it, so that every way in, and what documents them, agree.
+DEFAULT_DURATION = 0.0
 JOB_FIELDS = ("name", "duration")
 
 # Unicode's control characters and line and paragraph separators (Cc, Zl, Zp), and its other
@@ -39,7 +42,7 @@ class Job:
     """One unit of work: in this example, a name and how long processing it takes."""
 
     name: str
-    duration: float = 0.0
+    duration: float = DEFAULT_DURATION
 
 
 class JobStatus(enum.StrEnum):
@@ -89,9 +92,9 @@ def parse_job_request(body: object, max_duration: float) -> Job:
     """The `Job` that `body`, a decoded JSON document, describes.
 
     The schema is ``{"name": string, "duration": number}``: `name` is required, one line of 1 to
-    `MAX_NAME_LENGTH` characters; `duration` is optional (0 by default), a JSON number from 0
-    to `max_duration` seconds. Anything else, including unknown fields, raises
-    `JobRequestError`.
+    `MAX_NAME_LENGTH` characters; `duration` is optional (`DEFAULT_DURATION`, 0 seconds, when
+    left out), a JSON number from 0 to `max_duration` seconds. Anything else, including unknown
+    fields, raises `JobRequestError`.
     """
     if not isinstance(body, dict):
         raise JobRequestError("body", 'must be a JSON object {"name": string, "duration": seconds}')
@@ -100,7 +103,7 @@ def parse_job_request(body: object, max_duration: float) -> Job:
             raise JobRequestError(str(field), "is not a field of a job (name, duration)")
     return Job(
         name=_name(body.get("name")),
-        duration=_duration(body.get("duration", 0), max_duration),
+        duration=_duration(body.get("duration", DEFAULT_DURATION), max_duration),
     )
 
 
