@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 import unittest
+from pathlib import Path
 
-from {{ cookiecutter.package_name }}.config import ConfigError, Settings, describe_variables
+from {{ cookiecutter.package_name }}.__main__ import build_parser
+from {{ cookiecutter.package_name }}.config import ConfigError, Settings, setting_docs
 
 PREFIX = "{{ cookiecutter.package_name | upper }}_"
+README = Path(__file__).resolve().parent.parent / "README.md"
+README_TABLE_HEADER = "| Variable | Flag | Default | Allowed | Meaning |"
+
+
+def readme_settings_table() -> list[tuple[str, ...]]:
+    """The rows of the README's table of settings, each cell without its Markdown code marks."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    after_header = lines[lines.index(README_TABLE_HEADER) + 2 :]
+    rows = itertools.takewhile(lambda line: line.startswith("|"), after_header)
+    return [tuple(cell.strip().replace("`", "") for cell in row[1:-1].split("|")) for row in rows]
 
 
 class SettingsTest(unittest.TestCase):
@@ -106,9 +119,30 @@ class SettingsTest(unittest.TestCase):
         with self.assertRaisesRegex(ConfigError, r"^--log-level='loud' is not valid"):
             Settings.from_env({}, flags={"log_level": "loud"})
 
-    def test_help_lists_every_variable_with_its_default(self) -> None:
-        table = describe_variables()
-        self.assertIn(f"{PREFIX}TICK_INTERVAL", table)
-        self.assertIn("(default: 10.0)", table)
-        settings = [name for name in Settings.__dataclass_fields__ if name != "sources"]
-        self.assertEqual(table.count(PREFIX), len(settings))
+
+class DocumentationTest(unittest.TestCase):
+    """``--help`` and the README describe each setting as its definition in `config.py` does."""
+
+    def test_help_gives_every_setting_its_meaning_allowed_values_and_default(self) -> None:
+        help_text = build_parser().format_help()
+        for setting in setting_docs():
+            with self.subTest(setting.name):
+                entry = (
+                    f"  {setting.variable}{f', {setting.flag}' if setting.flag else ''}\n"
+                    f"      {setting.meaning}\n"
+                    f"      allowed: {setting.allowed}; default: {setting.default}\n"
+                )
+                self.assertIn(entry, help_text + "\n")
+        self.assertIn("allowed: a number of seconds from 0.001 to 3600; default: 1.0", help_text)
+
+    def test_the_allowed_values_shown_are_those_a_bad_value_is_told(self) -> None:
+        for setting in setting_docs():
+            with self.subTest(setting.name), self.assertRaises(ConfigError) as caught:
+                Settings.from_env({setting.variable: "\n"})
+            self.assertTrue(str(caught.exception).endswith(f"expected {setting.allowed}"))
+
+    def test_the_readme_table_says_what_config_defines(self) -> None:
+        defined = [
+            (s.variable, s.flag or "", s.default, s.allowed, s.meaning) for s in setting_docs()
+        ]
+        self.assertEqual(readme_settings_table(), defined)

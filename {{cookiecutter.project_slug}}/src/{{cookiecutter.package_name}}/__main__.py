@@ -24,9 +24,8 @@ from {{ cookiecutter.package_name }}.clock import SystemClock
 from {{ cookiecutter.package_name }}.config import (
     ConfigError,
     Settings,
-    command_line_flag,
     describe_variables,
-    env_variable,
+    setting_docs,
 )
 from {{ cookiecutter.package_name }}.logs import configure_logging
 from {{ cookiecutter.package_name }}.signals import (
@@ -36,30 +35,29 @@ from {{ cookiecutter.package_name }}.signals import (
 from {{ cookiecutter.package_name }}.store import SqliteJobStore
 
 EXIT_OK, EXIT_CRASH, EXIT_USAGE = 0, 1, 2
-{%- if cookiecutter.web_framework != "none" %}
-FLAG_SETTINGS = ("log_level", "log_format", "jobs_database", "host", "port")
-{%- else %}
-FLAG_SETTINGS = ("log_level", "log_format", "jobs_database")
-{%- endif %}
 
 logger = logging.getLogger("{{ cookiecutter.package_name }}")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser; every flag overrides the environment variable of the same setting."""
+    """The argument parser: a flag for each setting that has one, overriding its variable.
+
+    ``--help`` ends with every setting: its meaning, what it accepts and its default.
+    """
     parser = argparse.ArgumentParser(
         prog="{{ cookiecutter.project_slug }}",
         epilog=describe_variables(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    for setting in FLAG_SETTINGS:
-        parser.add_argument(
-            command_line_flag(setting),
-            dest=setting,
-            metavar=setting.upper(),
-            help=f"overrides {env_variable(setting)}",
-        )
+    for setting in setting_docs():
+        if setting.flag:
+            parser.add_argument(
+                setting.flag,
+                dest=setting.name,
+                metavar=setting.name.upper(),
+                help=f"{setting.meaning}; overrides {setting.variable}",
+            )
     return parser
 
 

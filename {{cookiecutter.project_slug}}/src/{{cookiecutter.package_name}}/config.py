@@ -34,76 +34,91 @@ class ConfigError(ValueError):
         self.source = source
 
 
-def _choice(*allowed: str) -> Callable[[str, str], str]:
-    def parse(source: str, text: str) -> str:
-        for option in allowed:
-            if text.strip().casefold() == option.casefold():
-                return option
-        raise ConfigError(source, text, "one of " + ", ".join(allowed))
+@dataclasses.dataclass(frozen=True)
+class _Rule:
+    """What a setting accepts: `allowed` says it in words, `read` gives the value or None."""
 
-    return parse
+    allowed: str
+    read: Callable[[str], Any]
+
+    def parse(self, source: str, text: str) -> Any:
+        value = self.read(text)
+        if value is None:
+            raise ConfigError(source, text, self.allowed)
+        return value
+
+
+def _choice(*allowed: str) -> _Rule:
+    def read(text: str) -> str | None:
+        matching = (option for option in allowed if text.strip().casefold() == option.casefold())
+        return next(matching, None)
+
+    return _Rule("one of " + ", ".join(allowed), read)
 
 
 _DECIMAL = re.compile(r"[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _WHOLE = re.compile(r"[+]?[0-9]+")
 
 
-def _seconds(low: float, high: float) -> Callable[[str, str], float]:
+def _seconds(low: float, high: float) -> _Rule:
     return _ranged(_DECIMAL, float, low, high, "a number of seconds")
 
 
-def _count(low: int, high: int) -> Callable[[str, str], float]:
+def _count(low: int, high: int) -> _Rule:
     return _ranged(_WHOLE, int, low, high, "a whole number")
 
 
 def _ranged(
     syntax: re.Pattern[str], convert: Callable[[str], float], low: float, high: float, what: str
-) -> Callable[[str, str], float]:
-    """A parser of numbers written as `syntax` matches, converted, from `low` to `high`."""
+) -> _Rule:
+    """Numbers written as `syntax` matches, converted, from `low` to `high`."""
 
-    def parse(source: str, text: str) -> float:
+    def read(text: str) -> float | None:
         value = convert(text) if syntax.fullmatch(text.strip()) else None
-        if value is None or not low <= value <= high:
-            raise ConfigError(source, text, f"{what} from {_plain(low)} to {_plain(high)}")
-        return value
+        return value if value is not None and low <= value <= high else None
 
-    return parse
+    return _Rule(f"{what} from {_plain(low)} to {_plain(high)}", read)
 
 
 def _plain(number: float) -> str:
     return f"{number:g}" if isinstance(number, float) else str(number)
 
 
-def _path(source: str, text: str) -> str:
-    if not text.strip() or not text.isprintable():
-        raise ConfigError(source, text, "a file path (or :memory: for a store that is not kept)")
-    return text
+_PATH = _Rule(
+    "a file path (or :memory: for a store that is not kept)",
+    lambda text: text if text.strip() and text.isprintable() else None,
+)
 {%- if cookiecutter.web_framework != "none" %}
-
-
-def _host(source: str, text: str) -> str:
-    if not text.strip():
-        raise ConfigError(source, text, "a host name or IP address")
-    return text.strip()
-
-
-def _port(source: str, text: str) -> int:
-    if not (_WHOLE.fullmatch(text.strip()) and int(text) <= MAX_PORT):
-        raise ConfigError(source, text, "a TCP port from 0 to 65535 (0 picks a free one)")
-    return int(text)
+_HOST = _Rule("a host name or IP address", lambda text: text.strip() or None)
+_PORT = _Rule(
+    f"a TCP port from 0 to {MAX_PORT} (0 picks a free one)",
+    lambda text: int(text) if _WHOLE.fullmatch(text.strip()) and int(text) <= MAX_PORT else None,
+)
 {%- endif %}
 
 
-def _setting(default: Any, parse: Callable[[str, str], Any], meaning: str) -> Any:
-    return dataclasses.field(default=default, metadata={"parse": parse, "meaning": meaning})
+def _setting(default: Any, rule: _Rule, meaning: str, *, flag: bool = False) -> Any:
+    return dataclasses.field(
+        default=default, metadata={"rule": rule, "meaning": meaning, "flag": flag}
+    )
 
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """Everything the service can be told at start-up; immutable once read."""
+    """Everything the service can be told at start-up; immutable once read.
 
-    log_level: str = _setting("INFO", _choice(*LOG_LEVELS), "lowest level of log record shown")
-    log_format: str = _setting("text", _choice(*LOG_FORMATS), "text, or json: an object per line")
+    Each setting is defined here once: its default, the `_Rule` of what it accepts, its meaning
+    and whether it has a command-line flag. ``--help`` is written from these definitions
+    (`setting_docs`), and a test holds the README's table of settings to them.
+    """
+
+    log_level: str = _setting("INFO", _choice(*LOG_LEVELS), "lowest level logged", flag=True)
+    log_format: str = _setting(
+        "text",
+        _choice(*LOG_FORMATS),
+        "log line format: json writes one JSON object per line",
+        flag=True,
+    )
     tick_interval: float = _setting(
         1.0, _seconds(0.001, 3600), "seconds between the worker's ticks"
     )
@@ -111,17 +126,17 @@ class Settings:
         10.0, _seconds(0.001, 3600), "seconds queued and running jobs may take on shutdown"
     )
     jobs_database: str = _setting(
-        "jobs.sqlite3", _path, "SQLite file holding accepted jobs until they have run"
+        "jobs.sqlite3", _PATH, "SQLite file holding accepted jobs until they have run", flag=True
     )
     max_queued_jobs: int = _setting(
         10_000, _count(1, 1_000_000), "queued jobs at which new ones are refused"
     )
     max_job_duration: float = _setting(
-        60.0, _seconds(0.001, 86_400), "longest duration a job may ask for, in seconds"
+        60.0, _seconds(0.001, 86_400), "longest duration a job may ask for"
     )
 {%- if cookiecutter.web_framework != "none" %}
-    host: str = _setting("127.0.0.1", _host, "address the HTTP server listens on")
-    port: int = _setting(8080, _port, "TCP port of the HTTP server; 0 picks a free one")
+    host: str = _setting("127.0.0.1", _HOST, "address the HTTP server listens on", flag=True)
+    port: int = _setting(8080, _PORT, "TCP port the HTTP server listens on", flag=True)
     http_max_connections: int = _setting(
         512, _count(1, 100_000), "open HTTP connections beyond which new ones get 503"
     )
@@ -132,7 +147,9 @@ class Settings:
         30.0, _seconds(0.01, 300), "seconds a client has to send a request's body"
     )
     http_idle_timeout: float = _setting(
-        75.0, _seconds(0.01, 3600), "seconds an idle keep-alive connection is kept open"
+        75.0,
+        _seconds(0.01, 3600),
+        "seconds an idle keep-alive connection is kept open; set it above the load balancer's",
     )
 {%- endif %}
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False, repr=False)
@@ -159,7 +176,7 @@ class Settings:
                 source, text = variable, environ[variable]
             else:
                 continue
-            values[field.name] = field.metadata["parse"](source, text)
+            values[field.name] = field.metadata["rule"].parse(source, text)
             sources[field.name] = source
         return cls(**values, sources=sources)
 
@@ -169,7 +186,7 @@ class Settings:
 
 
 def _setting_fields() -> list[dataclasses.Field[Any]]:
-    return [field for field in dataclasses.fields(Settings) if "parse" in field.metadata]
+    return [field for field in dataclasses.fields(Settings) if "rule" in field.metadata]
 
 
 def env_variable(setting: str) -> str:
@@ -182,12 +199,38 @@ def command_line_flag(setting: str) -> str:
     return "--" + setting.replace("_", "-")
 
 
-def describe_variables() -> str:
-    """A table of the variables, their defaults and meanings, for ``--help``."""
-    rows = [
-        (env_variable(field.name), str(field.default), field.metadata["meaning"])
+@dataclasses.dataclass(frozen=True)
+class SettingDoc:
+    """One setting as people read about it: in ``--help``, and in the README's table."""
+
+    name: str
+    variable: str
+    flag: str | None
+    default: str
+    allowed: str
+    meaning: str
+
+
+def setting_docs() -> list[SettingDoc]:
+    """Every setting, in the order `Settings` defines them, described from its definition."""
+    return [
+        SettingDoc(
+            name=field.name,
+            variable=env_variable(field.name),
+            flag=command_line_flag(field.name) if field.metadata["flag"] else None,
+            default=str(field.default),
+            allowed=field.metadata["rule"].allowed,
+            meaning=field.metadata["meaning"],
+        )
         for field in _setting_fields()
     ]
-    width = max(len(variable) for variable, _, _ in rows)
-    lines = [f"  {name.ljust(width)}  {text} (default: {default})" for name, default, text in rows]
-    return "environment variables:\n" + "\n".join(lines)
+
+
+def describe_variables() -> str:
+    """The settings for the end of ``--help``: each one's meaning, allowed values and default."""
+    lines = ["settings, from environment variables (a flag overrides its variable):"]
+    for setting in setting_docs():
+        lines.append("  " + ", ".join(filter(None, (setting.variable, setting.flag))))
+        lines.append(f"      {setting.meaning}")
+        lines.append(f"      allowed: {setting.allowed}; default: {setting.default}")
+    return "\n".join(lines)
