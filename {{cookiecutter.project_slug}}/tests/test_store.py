@@ -117,7 +117,7 @@ class SqliteJobStoreTest(Contract.StoreContract):
 
     async def test_a_file_that_is_not_a_database_is_refused(self) -> None:
         other = Path(self.path).with_name("other.sqlite3")
-        other.write_bytes(b"not a database" * 100)
+        await asyncio.to_thread(other.write_bytes, b"not a database" * 100)
         with self.assertRaises(sqlite3.Error):
             await SqliteJobStore.open(str(other))
 

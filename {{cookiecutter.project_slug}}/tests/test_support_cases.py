@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 from typing import ClassVar, TextIO
 
 from tests.support import AsyncTestCase, VirtualTimeTestCase
-from tests.support._child_runs import ChildRun, run_child
+from tests.support._child_runs import ChildRun, ChildRunTestCase, run_child
 from tests.support._tasks import place
 
 
@@ -59,13 +59,16 @@ class _Mistakes:
         await asyncio.sleep(0.001)
 
     async def test_leaves_socket_open(self) -> None:
-        socket.socket()
+        socket.socket()  # socket-opened
 
     async def test_leaves_event_loop_open(self) -> None:
-        asyncio.new_event_loop()
+        asyncio.new_event_loop()  # loop-created
 
     async def test_blocks_the_loop(self) -> None:
-        time.sleep(0.03)  # noqa: ASYNC251 -- the mistake under test
+        time.sleep(0.03)  # blocking-call  # noqa: ASYNC251 -- the mistake under test
+
+    async def test_computes_on_the_loop(self) -> None:
+        _compute_for(0.03)
 
     async def test_raises_in_a_callback(self) -> None:
         asyncio.get_running_loop().call_soon(_explode)
@@ -76,6 +79,13 @@ class _Mistakes:
 
 
 _SLEEPER = (sys.executable, "-c", "import time; time.sleep(30)")
+
+
+def _compute_for(seconds: float) -> None:
+    """Keep this thread's CPU busy for `seconds` of its own CPU time, however loaded the machine."""
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
 
 
 def _explode() -> None:
@@ -91,13 +101,7 @@ def _created_here(marker: str) -> str:
     return f"created at {place(__file__, _line_of(marker))}"
 
 
-class DetectionTests(unittest.TestCase):
-    def assert_fails_with(self, run: ChildRun, *fragments: str) -> None:
-        self.assertEqual(run.errors, [], "a mistake must be a failure, not an error")
-        self.assertEqual(len(run.failures), 1, run.report)
-        for fragment in fragments:
-            self.assertIn(fragment, run.failures[0])
-
+class DetectionTests(ChildRunTestCase):
     def test_pending_task_names_task_coroutine_and_creation_line(self) -> None:
         run = _verdict("test_leaves_task_pending")
         self.assert_fails_with(
@@ -144,11 +148,19 @@ class DetectionTests(unittest.TestCase):
 
     def test_unclosed_socket(self) -> None:
         run = _verdict("test_leaves_socket_open")
-        self.assert_fails_with(run, "[fail_on_unclosed_resources]", "unclosed <socket.socket")
+        self.assert_fails_with(
+            run,
+            "[fail_on_unclosed_resources] A resource was never closed: unclosed <socket.socket",
+            f"opened at {place(__file__, _line_of('socket-opened'))}",
+        )
 
     def test_unclosed_event_loop(self) -> None:
         run = _verdict("test_leaves_event_loop_open")
-        self.assert_fails_with(run, "[fail_on_unclosed_resources]", "unclosed event loop")
+        self.assert_fails_with(
+            run,
+            "[fail_on_unclosed_resources] An event loop was still open after the test's cleanups",
+            _created_here("loop-created"),
+        )
 
     def test_unclosed_transport(self) -> None:
         class Careless(AsyncTestCase):
@@ -168,13 +180,22 @@ class DetectionTests(unittest.TestCase):
             f"opened at {place(__file__, _line_of('transport-opened'))}",
         )
 
-    def test_slow_callback_names_the_blocking_coroutine(self) -> None:
+    def test_blocking_call_names_the_call_and_its_line(self) -> None:
         run = _verdict("test_blocks_the_loop")
         self.assert_fails_with(
             run,
-            "[fail_on_slow_callbacks] A callback blocked the event loop for 0.0",
-            "slow_callback_duration is 0.02 s",
-            "test_blocks_the_loop()",
+            "[fail_on_slow_callbacks] A blocking call on the event loop's thread: time.sleep(0.03) "
+            f"at {place(__file__, _line_of('blocking-call'))} in test_blocks_the_loop",
+            "await asyncio.sleep() instead",
+        )
+
+    def test_slow_callback_names_the_computing_coroutine_and_its_cpu_time(self) -> None:
+        run = _verdict("test_computes_on_the_loop")
+        self.assert_fails_with(
+            run,
+            "[fail_on_slow_callbacks] A callback kept the event loop's thread busy for 0.0",
+            "s of CPU time (slow_callback_duration is 0.02 s)",
+            "test_computes_on_the_loop()",
         )
 
     def test_callback_error_names_callback_exception_and_line(self) -> None:
@@ -201,14 +222,14 @@ class DetectionTests(unittest.TestCase):
             "test_loses_task_exception": "fail_on_lost_exceptions",
             "test_leaves_socket_open": "fail_on_unclosed_resources",
             "test_blocks_the_loop": "fail_on_slow_callbacks",
+            "test_computes_on_the_loop": "fail_on_slow_callbacks",
             "test_raises_in_a_callback": "fail_on_callback_errors",
         }
         for test_name, attribute in cases.items():
             with self.subTest(attribute), warnings.catch_warnings():
                 warnings.simplefilter("ignore", ResourceWarning)
                 warnings.simplefilter("ignore", RuntimeWarning)
-                run = _verdict(test_name, **{attribute: False})
-                self.assertEqual((run.failures, run.errors, run.tests_run), ([], [], 1))
+                self.assert_passed(_verdict(test_name, **{attribute: False}), tests_run=1)
 
     def test_detects_the_same_when_warnings_are_errors(self) -> None:
         for test_name, fragment in [
@@ -235,7 +256,7 @@ class DetectionTests(unittest.TestCase):
                 await asyncio.sleep(0)
 
         run = run_child(Sloppy)
-        self.assert_fails_with(run, "2 problem(s)", "Task 'first'", "was never awaited")
+        self.assert_fails_with(run, "2 problem(s)", "Task 'first'", "was never awaited", problems=2)
 
     def test_correct_code_passes(self) -> None:
         class Careful(AsyncTestCase):
@@ -261,8 +282,7 @@ class DetectionTests(unittest.TestCase):
             async def test_blocks_in_a_thread(self) -> None:
                 await asyncio.to_thread(time.sleep, 0.03)
 
-        run = run_child(Careful)
-        self.assertEqual((run.report, run.tests_run), ("", 4))
+        self.assert_passed(run_child(Careful), tests_run=4)
 
 
 class SlowCallbackDefaultTests(unittest.TestCase):
@@ -340,7 +360,7 @@ class FidelityTests(unittest.TestCase):
         self.assertEqual(where_the_warning_points(VirtualTimeTestCase), plain)
 
 
-class LoopChoiceTests(unittest.TestCase):
+class LoopChoiceTests(ChildRunTestCase):
     """VirtualTimeTestCase refuses, by name, a loop a subclass chose instead of running on it."""
 
     def test_a_class_level_loop_factory_is_refused(self) -> None:
@@ -376,11 +396,10 @@ class LoopChoiceTests(unittest.TestCase):
                 await asyncio.sleep(3600)
                 self.assertEqual(self.clock.monotonic(), 3600)
 
-        run = run_child(BackPorted)
-        self.assertEqual((run.report, run.tests_run), ("", 1))
+        self.assert_passed(run_child(BackPorted), tests_run=1)
 
 
-class SetUpReleaseTests(unittest.TestCase):
+class SetUpReleaseTests(ChildRunTestCase):
     """gh-96139: asyncTearDown does not run when asyncSetUp fails, but cleanups do."""
 
     def test_what_a_failing_async_set_up_acquired_is_released(self) -> None:
@@ -410,7 +429,7 @@ class SetUpReleaseTests(unittest.TestCase):
                 events.append("test")
 
         run = run_child(HalfSetUp)
-        self.assertEqual(run.failures, [])
-        self.assertEqual(len(run.errors), 1)
+        self.assertEqual(run.failures, [], run.report)
+        self.assertEqual(len(run.errors), 1, run.report)
         self.assertIn("ConnectionError: the cache is down", run.errors[0])
         self.assertEqual(events, ["open database", "close server", "close database"])

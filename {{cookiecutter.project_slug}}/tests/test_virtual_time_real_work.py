@@ -314,7 +314,7 @@ class VerdictTests(unittest.TestCase):
         run = run_child(Forgetful)
         self.assertIn("autojump is off and no task awaits clock.advance()", run.report)
 
-    def test_slow_callbacks_are_measured_in_real_time(self) -> None:
+    def test_blocking_calls_are_found_under_virtual_time_too(self) -> None:
         class Blocking(VirtualTimeTestCase):
             slow_callback_duration = 0.02
 
@@ -322,7 +322,9 @@ class VerdictTests(unittest.TestCase):
                 time.sleep(0.03)  # noqa: ASYNC251 -- the mistake under test
 
         run = run_child(Blocking)
-        self.assertIn("[fail_on_slow_callbacks] A callback blocked the event loop", run.report)
+        self.assertIn(
+            "[fail_on_slow_callbacks] A blocking call on the event loop's thread", run.report
+        )
 
     def test_leaks_are_reported_under_virtual_time_too(self) -> None:
         class Leaky(VirtualTimeTestCase):

@@ -27,6 +27,8 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 
+from tests.support._resources import outlives_the_test
+
 _PARENT = r"""
 import json, os, select, signal, socket, sys, traceback
 import {{ cookiecutter.package_name }}.service
@@ -150,6 +152,7 @@ class _WarmParent:
         )
         theirs.close()
         self._channel = ours
+        outlives_the_test(ours)
         self._requests = threading.Lock()
         self._started: queue.Queue[int] = queue.Queue()
         self._exits: dict[int, int] = {}

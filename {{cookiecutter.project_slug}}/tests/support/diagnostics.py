@@ -17,9 +17,11 @@ filters of the surrounding runner (`python -m unittest`, pytest, `-W error::Reso
   raised in callbacks (it then passes each on, so it is still logged as asyncio would);
 - a filter on the `asyncio` logger, for "Executing <callback> took N seconds" (a filter, not a
   handler, so Python's last-resort output still prints asyncio's records when nothing else
-  is configured to);
-- the loop's methods that open transports and subprocesses, to name what was left open and
-  the line that opened it.
+  is configured to), judged by the callback's CPU time (`_callback_cpu`), not by wall time;
+- the standard library's audit events, for blocking calls on the loop's thread (`_blocking`)
+  and for where each socket and file was made (`_resources`);
+- the file descriptors open at the start and at the end, to find what the test still holds
+  open after its cleanups, one report per mistake, and close it (`_leftovers`).
 
 Everything else it receives goes on to where it was going. `finish()` stops listening and
 returns the problems found, one readable paragraph each.
@@ -32,11 +34,16 @@ import gc
 import logging
 import re
 import sys
+import time
 import traceback
 import warnings
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from tests.support._blocking import BlockingCalls
+from tests.support._callback_cpu import CallbackCpuTime
+from tests.support._leftovers import Leftovers
+from tests.support._loop_core import LoopCore
 from tests.support._resources import OpenedResources
 from tests.support._tasks import creation_site, describe_task, is_library_file, name_task, place
 
@@ -74,12 +81,23 @@ class Diagnostics:
         self._listening = False
         self._warnings = warnings.catch_warnings()
         self._resources: OpenedResources | None = None
+        self._leftovers: Leftovers | None = None
+        self._blocking: BlockingCalls | None = None
+        self._callback_cpu: CallbackCpuTime | None = None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """Begin listening; the problems reported from now on count against the test."""
         self._listening = True
         self._loop = loop
         self._resources = OpenedResources(loop)
+        self._leftovers = Leftovers(self._resources, loop)
+        if self._checks.slow_callbacks:
+            self._blocking = BlockingCalls(loop)
+            self._blocking.start()
+            if not isinstance(loop, LoopCore):
+                # A VirtualTimeLoop measures its callbacks' CPU time itself.
+                self._callback_cpu = CallbackCpuTime(loop)
+                self._callback_cpu.start()
         self._outer_exception_handler = loop.get_exception_handler()
         loop.set_exception_handler(self._on_loop_exception)
         self._warnings.__enter__()
@@ -106,9 +124,11 @@ class Diagnostics:
                 self._add("fail_on_pending_tasks", describe_task(task, status))
 
     def note_open_resources(self) -> None:
-        """Record the transports and subprocesses still open, and close them."""
-        if self._resources is not None and self._checks.unclosed_resources:
-            for text in self._resources.left_open():
+        """Record the subprocesses still running and the resources still open; close them."""
+        if self._resources is None or self._leftovers is None:
+            return
+        if self._checks.unclosed_resources:
+            for text in self._resources.left_running() + self._leftovers.find():
                 self._add("fail_on_unclosed_resources", text)
 
     def finish(self) -> list[str]:
@@ -120,6 +140,11 @@ class Diagnostics:
             logging.getLogger("asyncio").removeFilter(self._on_log_record)
             if self._resources is not None:
                 self._resources.stop()
+            if self._callback_cpu is not None:
+                self._callback_cpu.stop()
+            if self._blocking is not None:
+                for text in self._blocking.stop():
+                    self._add("fail_on_slow_callbacks", text)
             sys.unraisablehook = self._outer_unraisablehook
             self._warnings.__exit__(None, None, None)
             if self._loop.get_exception_handler() == self._on_loop_exception:
@@ -205,14 +230,30 @@ class Diagnostics:
             self._outer_exception_handler(loop, context)
 
     def _on_log_record(self, record: logging.LogRecord) -> bool:
-        if record.msg == _SLOW_CALLBACK_LOG and self._checks.slow_callbacks:
-            culprit, seconds = record.args if isinstance(record.args, tuple) else ("?", 0.0)
-            self._add(
-                "fail_on_slow_callbacks",
-                f"A callback blocked the event loop for {seconds:.3f} s of real time "
-                f"(slow_callback_duration is {self._slow_callback_duration} s): {culprit}",
-            )
+        if (
+            record.msg == _SLOW_CALLBACK_LOG
+            and self._checks.slow_callbacks
+            and isinstance(record.args, tuple)
+        ):
+            culprit, took = record.args
+            # A VirtualTimeLoop logs CPU time itself; asyncio's own loops log wall time.
+            cpu = took if self._callback_cpu is None else self._callback_cpu.last
+            if isinstance(cpu, float) and self._computed_too_long(cpu):
+                self._add(
+                    "fail_on_slow_callbacks",
+                    f"A callback kept the event loop's thread busy for {cpu:.3f} s of CPU time "
+                    f"(slow_callback_duration is {self._slow_callback_duration} s): {culprit}",
+                )
         return True
+
+    def _computed_too_long(self, cpu: float) -> bool:
+        """Whether a callback that took `cpu` seconds of CPU time blocked the loop: not when it
+        began an import, first-time work that a module does once per process."""
+        if cpu < self._slow_callback_duration:
+            return False
+        if self._blocking is None:
+            return True
+        return self._blocking.last_import_cpu_time < time.thread_time() - cpu
 
 
 def _callback_error(message: str, exception: BaseException, context: dict[str, Any]) -> str:
