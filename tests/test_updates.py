@@ -10,14 +10,18 @@ copier's inline conflict markers, not be lost.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import os
+import re
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from tests.engines import BIN, git, isolated_env, run_engine, snapshot_template
-from tests.environments import install, run_suite
+from tests.environments import SHARED_MACHINE, install, run_suite, suite_summary
 
 TREE = "{{cookiecutter.project_slug}}"
 WORKER = f"{TREE}/src/{{{{cookiecutter.package_name}}}}/worker.py"
@@ -167,36 +171,142 @@ def test_an_overlapping_edit_becomes_copier_conflict_markers(
     assert WORKER_CHANGE[2] in text, "the template's side of the conflict is missing"
 
 
-FRAMEWORK_SWITCHES = list(itertools.permutations(("aiohttp", "fastapi", "none"), 2))
+# The README's own switch, aiohttp to FastAPI, is run as written by the test after this one.
+README_SWITCH = ("aiohttp", "fastapi")
+FRAMEWORK_SWITCHES = [
+    switch
+    for switch in itertools.permutations(("aiohttp", "fastapi", "none"), 2)
+    if switch != README_SWITCH
+]
 
 
 @pytest.mark.parametrize(("before", "after"), FRAMEWORK_SWITCHES)
 def test_changing_web_framework_on_update_switches_the_web_app_in_place(
     versioned_template: Path, tmp_path: Path, before: str, after: str
 ) -> None:
-    work = tmp_path / "work"
-    result = run_engine(
-        "copier", versioned_template, {"web_framework": before}, work, work / "home"
+    project = generate_with_copier(versioned_template, before, tmp_path / "work")
+
+    command = [str(BIN / "copier"), "update", "--defaults", "--quiet"]
+    run([*command, "--data", f"web_framework={after}"], project, tmp_path / "work" / "home")
+
+    assert_switched(project, after)
+    assert_tests_pass(project, tmp_path / "venv")
+
+
+def test_the_readme_switch_relocks_and_ends_green_under_uv_sync_locked(
+    versioned_template: Path, tmp_path: Path
+) -> None:
+    before, after = README_SWITCH
+    home = tmp_path / "work" / "home"
+    project = generate_with_copier(versioned_template, before, tmp_path / "work")
+    assert_succeeds(shell("uv lock", project, home))
+    commit_all(project, "the lock, committed as the generated README says")
+    pinned_before = locked_versions(project)
+    template_readme = (versioned_template / "README.md").read_text(encoding="utf-8")
+    update, *relock_and_check = console_commands(template_readme, "\nsame change:\n")
+    assert update == f"copier update --defaults --data web_framework={after}"
+    # The README's block must install from the lock and then test; running it proves the rest.
+    assert relock_and_check.index("uv sync --locked") < relock_and_check.index(
+        "uv run python -m tests"
     )
+
+    # The generated README, which a team reads first, relocks after every update too.
+    generated = console_commands(read(project, "README.md"), "\n## Keeping up with the template\n")
+    assert generated[generated.index("copier update --defaults") + 1] == "uv lock", generated
+    assert_succeeds(shell(update, project, home))
+    assert git(project, "status", "--porcelain", "uv.lock") == "", "the update changed uv.lock"
+    stale = shell("uv sync --locked", project, home)
+    assert stale.returncode != 0
+    assert "The lockfile at `uv.lock` needs to be updated" in stale.stderr, stale.stderr
+
+    outputs = [assert_succeeds(shell(command, project, home)) for command in relock_and_check]
+
+    suite = outputs[relock_and_check.index("uv run python -m tests")]
+    summary = suite_summary(suite)
+    assert summary is not None, suite
+    assert summary[1] == 0, suite
+    assert_switched(project, after)
+    assert git(project, "status", "--porcelain") == "", "the README's commit left files out"
+    pinned_after = locked_versions(project)
+    kept = pinned_before.keys() & pinned_after.keys()
+    assert {name: pinned_after[name] for name in kept} == {
+        name: pinned_before[name] for name in kept
+    }, "uv lock moved pins the switch did not need to move"
+    assert_succeeds(shell("uv lock", project, home))
+    assert git(project, "status", "--porcelain") == "", "uv lock changed a lock that matched"
+
+
+def generate_with_copier(template: Path, web_framework: str, work: Path) -> Path:
+    """Generate the default project from v1.0.0 with `web_framework`, as a git repository."""
+    result = run_engine("copier", template, {"web_framework": web_framework}, work, work / "home")
     assert result.returncode == 0, result.stderr
     project = work / "my-async-service"
     git(project, "init", "--quiet", "--initial-branch=main")
     commit_all(project, "generated")
+    return project
 
-    command = [str(BIN / "copier"), "update", "--defaults", "--quiet"]
-    run([*command, "--data", f"web_framework={after}"], project, work / "home")
 
+def console_commands(markdown: str, after: str) -> list[str]:
+    """The commands of the first console block after the text `after`, without comments."""
+    block = markdown.split(after, 1)[1].split("```console\n", 1)[1].split("\n```", 1)[0]
+    lines = [re.split(r"\s+# ", line, maxsplit=1)[0].strip() for line in block.splitlines()]
+    return [line for line in lines if line]
+
+
+def assert_switched(project: Path, web_framework: str) -> None:
+    """The project's web app, its tests and its dependencies are those of `web_framework`."""
     web_files = ["src/my_async_service/web.py", "src/my_async_service/listener.py"]
     web_files += ["tests/test_web.py", "tests/test_http_end_to_end.py"]
-    has_web = after != "none"
+    has_web = web_framework != "none"
     assert [(project / name).is_file() for name in web_files] == [has_web] * len(web_files)
     if has_web:
-        assert f"from {after} import" in read(project, "src/my_async_service/web.py")
+        assert f"from {web_framework} import" in read(project, "src/my_async_service/web.py")
     pyproject = read(project, "pyproject.toml")
     for framework in ("aiohttp", "fastapi"):
-        assert (f'"{framework}>=' in pyproject) == (framework == after), pyproject
+        assert (f'"{framework}>=' in pyproject) == (framework == web_framework), pyproject
     assert files_with_conflicts(project) == []
-    assert_tests_pass(project, tmp_path / "venv")
+
+
+def locked_versions(project: Path) -> dict[str, str]:
+    """The version ``uv.lock`` pins for each package."""
+    lock = tomllib.loads(read(project, "uv.lock"))
+    return {package["name"]: package["version"] for package in lock["package"]}
+
+
+def shell(script: str, project: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    """Run `script` in `project` as a user would type it, the template's tools on PATH.
+
+    The engines get a home of their own; uv keeps the suite's shared package cache and never
+    downloads a Python.
+    """
+    env = {**isolated_env(home), **SHARED_MACHINE, "UV_PYTHON_DOWNLOADS": "never"}
+    env |= {"UV_NO_PROGRESS": "1", "UV_CACHE_DIR": _uv_cache_dir()}
+    env["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
+    env.pop("VIRTUAL_ENV", None)
+    return subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def assert_succeeds(result: subprocess.CompletedProcess[str]) -> str:
+    """What the command printed, once it has exited 0."""
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"{result.args[-1]} failed:\n{output}"
+    return output
+
+
+@functools.cache
+def _uv_cache_dir() -> str:
+    found = subprocess.run(
+        [str(BIN / "uv"), "cache", "dir"], capture_output=True, text=True, check=True
+    )
+    return found.stdout.strip()
 
 
 def rendered(template_path: str) -> str:
