@@ -21,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.support import AsyncTestCase, VirtualTimeTestCase
+from tests.support import AsyncTestCase, VirtualTimeTestCase, _audit
 from tests.support._child_runs import ChildRunTestCase, run_child
 from tests.support._tasks import place
 
@@ -124,6 +124,18 @@ class BlockingCallTests(ChildRunTestCase):
                     await writer.wait_closed()
 
         self.assert_passed(run_child(Careful), tests_run=3)
+
+
+class ListeningEndsWithTheTestTests(ChildRunTestCase):
+    def test_a_finished_test_leaves_no_hook_or_wrapper_behind(self) -> None:
+        handle_run, sleep = asyncio.Handle._run, time.sleep
+        for base in (AsyncTestCase, VirtualTimeTestCase):
+            with self.subTest(base.__name__):
+                case = type("Blocking", (_BlockingCalls, base), {})
+                run_child(case, "test_sleeps")
+                self.assertEqual(_audit.listening(), 0)
+                self.assertIs(asyncio.Handle._run, handle_run)
+                self.assertIs(time.sleep, sleep)
 
 
 class CpuTimeTests(ChildRunTestCase):

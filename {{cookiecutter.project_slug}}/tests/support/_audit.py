@@ -61,9 +61,14 @@ def listen(events: frozenset[str], listener: Listener) -> None:
 def stop(listener: Listener) -> None:
     """Stop calling `listener`."""
     with _install_lock:
-        _listeners[:] = [entry for entry in _listeners if entry[1] is not listener]
+        _listeners[:] = [entry for entry in _listeners if entry[1] != listener]
         if not any("time.sleep" in events for events, _ in _listeners):
             time.sleep = _sleep
+
+
+def listening() -> int:
+    """How many listeners are listening now."""
+    return len(_listeners)
 
 
 def _hook(event: str, args: tuple[Any, ...]) -> None:
