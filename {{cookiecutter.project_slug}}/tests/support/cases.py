@@ -49,16 +49,22 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     - created a coroutine and never awaited it (`fail_on_unawaited_coroutines`);
     - lost an exception: a task failed and nothing awaited it or read `.exception()`
       (`fail_on_lost_exceptions`);
-    - left a socket, transport, subprocess or event loop unclosed (`fail_on_unclosed_resources`);
-    - blocked the loop in one callback for `slow_callback_duration` seconds of real time or more
-      (`fail_on_slow_callbacks`);
+    - left a socket, file, server, transport, subprocess or event loop open, whether it
+      dropped it or still holds it after its cleanups, on `self` or anywhere else
+      (`fail_on_unclosed_resources`); what it still holds is closed, so it warns nowhere else;
+    - blocked the loop (`fail_on_slow_callbacks`): made a blocking call on the loop's thread
+      (`time.sleep`, a blocking socket, a name lookup, a process, opening a file, a sync HTTP
+      client), found by the call itself, or kept the thread busy in one callback for
+      `slow_callback_duration` seconds of CPU time or more (first-time imports aside), a
+      measure that does not grow when the machine is busy;
     - raised an exception in a loop callback (`call_soon`, a done callback, a protocol method),
       which asyncio hands to its exception handler and a test never sees
       (`fail_on_callback_errors`).
 
-    The failure message names each culprit and, where Python recorded it, the line that
-    created it: task creation sites and coroutine origins are recorded in debug mode. Set a
-    `fail_on_*` attribute to False on a class to turn its check off there.
+    The failure message names each culprit, once, and the line of the project's code that
+    created it: task creation sites and coroutine origins are recorded in debug mode, sockets,
+    files and blocking calls through the standard library's audit events. Set a `fail_on_*`
+    attribute to False on a class to turn its check off there.
 
     Releasing what `asyncSetUp` acquired: `IsolatedAsyncioTestCase` skips `asyncTearDown` when
     `asyncSetUp` raises (CPython gh-96139), so whatever a failing `asyncSetUp` had acquired

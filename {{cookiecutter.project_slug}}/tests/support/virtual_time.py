@@ -157,7 +157,7 @@ class VirtualTimeLoop(LoopCore):
     Everything else behaves as the standard selector loop does, debug mode included, except
     that in debug mode creation sites are recorded for tasks (and, by coroutine origin
     tracking, for coroutines) but not for each callback handle and bare future, and slow
-    callbacks are measured in real time.
+    callbacks are measured in the thread's CPU time.
     """
 
     def __init__(
