@@ -7,6 +7,8 @@ parent that has imported the service already (see `_warm_start`), so each starts
 milliseconds. A background thread drains the child's output so that it never blocks on a full
 pipe; `wait_for_log` never waits longer than its timeout. Unless the test names one, each
 process gets a job database of its own in a temporary directory, removed with the process.
+Under ``python -m tests`` every line the process writes also goes to the runner's capture
+(`tests.support.capture`), so a failing test's report shows what its service processes logged.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Mapping
 from types import TracebackType
 
 from tests.support._warm_start import warm_parent
+from tests.support.capture import child_output
 
 JOBS_DATABASE = "{{ cookiecutter.package_name | upper }}_JOBS_DATABASE"
 
@@ -52,6 +55,7 @@ class ServiceProcess:
             os.close(write_end)
         self._output = open(read_end, encoding="utf-8", errors="replace")  # noqa: SIM115
         self.log: list[str] = []
+        self._captured = child_output(f"service pid {self.pid}")
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._reader = threading.Thread(target=self._read_log, daemon=True)
         self._reader.start()
@@ -106,6 +110,7 @@ class ServiceProcess:
     def _read_log(self) -> None:
         for line in self._output:
             self.log.append(line)
+            self._captured(line)
             self._lines.put(line)
         self._lines.put(None)
 
