@@ -94,7 +94,21 @@ BUGS: dict[str, tuple[str, str, list[str]]] = {
         """,
         ["[fail_on_unclosed_resources]", "socket"],
     ),
-    "slow_callback": (
+    "socket_kept_on_self": (
+        """
+        class Test(AsyncTestCase):
+            async def test(self):
+                self.listener = socket.socket()
+        """,
+        """
+        class Test(AsyncTestCase):
+            async def test(self):
+                self.listener = socket.socket()
+                self.addCleanup(self.listener.close)
+        """,
+        ["[fail_on_unclosed_resources]", "A socket was still open after the test's cleanups"],
+    ),
+    "blocking_call": (
         """
         class Test(AsyncTestCase):
             async def test(self):
@@ -105,7 +119,30 @@ BUGS: dict[str, tuple[str, str, list[str]]] = {
             async def test(self):
                 await asyncio.to_thread(time.sleep, 0.2)
         """,
-        ["[fail_on_slow_callbacks]", "blocked the event loop"],
+        ["[fail_on_slow_callbacks]", "A blocking call on the event loop's thread: time.sleep(0.2)"],
+    ),
+    "slow_callback": (
+        """
+        def compute(seconds):
+            end = time.thread_time() + seconds
+            while time.thread_time() < end:
+                pass
+
+        class Test(AsyncTestCase):
+            async def test(self):
+                compute(0.2)
+        """,
+        """
+        def compute(seconds):
+            end = time.thread_time() + seconds
+            while time.thread_time() < end:
+                pass
+
+        class Test(AsyncTestCase):
+            async def test(self):
+                await asyncio.to_thread(compute, 0.2)
+        """,
+        ["[fail_on_slow_callbacks]", "busy for 0.2", "s of CPU time"],
     ),
     "callback_error": (
         """
