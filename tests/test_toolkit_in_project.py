@@ -25,6 +25,12 @@ import time
 from tests.support import AsyncTestCase, VirtualTimeTestCase
 
 
+def compute(seconds):
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+
+
 """
 
 # name: (the buggy test, the same test done right, what the failure must say)
@@ -123,21 +129,11 @@ BUGS: dict[str, tuple[str, str, list[str]]] = {
     ),
     "slow_callback": (
         """
-        def compute(seconds):
-            end = time.thread_time() + seconds
-            while time.thread_time() < end:
-                pass
-
         class Test(AsyncTestCase):
             async def test(self):
                 compute(0.2)
         """,
         """
-        def compute(seconds):
-            end = time.thread_time() + seconds
-            while time.thread_time() < end:
-                pass
-
         class Test(AsyncTestCase):
             async def test(self):
                 await asyncio.to_thread(compute, 0.2)

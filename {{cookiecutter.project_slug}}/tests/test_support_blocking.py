@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.support import AsyncTestCase, VirtualTimeTestCase, _audit
-from tests.support._child_runs import ChildRunTestCase, run_child
+from tests.support._child_runs import ChildRunTestCase, line_marked, run_child
 from tests.support._tasks import place
 
 _CHILD = (sys.executable, "-c", "pass")
@@ -30,12 +30,7 @@ _BLOCKING_CALL = "A blocking call on the event loop's thread"
 
 
 def _line_of(marker: str) -> int:
-    """The line of this file that carries `marker` in a comment."""
-    text = Path(__file__).read_text(encoding="utf-8")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if f"# {marker}" in line:
-            return number
-    raise LookupError(marker)
+    return line_marked(__file__, marker)
 
 
 def _compute_for(seconds: float) -> None:
@@ -161,25 +156,22 @@ class CpuTimeTests(ChildRunTestCase):
         self.assert_passed(run, tests_run=1)
 
     def test_first_time_imports_are_not_slowness(self) -> None:
-        with tempfile.TemporaryDirectory() as directory:
-            module = Path(directory, "heavy_to_import.py")
-            module.write_text(
-                "import time\nend = time.thread_time() + 0.05\n"
-                "while time.thread_time() < end:\n    pass\n"
-            )
-            sys.path.insert(0, directory)
-            try:
+        for number, base in enumerate((AsyncTestCase, VirtualTimeTestCase)):
+            with self.subTest(base.__name__), tempfile.TemporaryDirectory() as directory:
+                name = f"heavy_to_import_{number}"
+                Path(directory, f"{name}.py").write_text(
+                    f"from {__name__} import _compute_for\n_compute_for(0.05)\n"
+                )
+                sys.path.insert(0, directory)
+                self.addCleanup(sys.modules.pop, name, None)
+                self.addCleanup(sys.path.remove, directory)
 
-                class Importing(AsyncTestCase):
-                    slow_callback_duration = 0.02
+                async def test_imports(case: AsyncTestCase, name: str = name) -> None:
+                    importlib.import_module(name)
 
-                    async def test_imports(self) -> None:
-                        importlib.import_module("heavy_to_import")
-
-                self.assert_passed(run_child(Importing), tests_run=1)
-            finally:
-                sys.path.remove(directory)
-                sys.modules.pop("heavy_to_import", None)
+                members = {"test_imports": test_imports, "slow_callback_duration": 0.02}
+                importing = type("Importing", (base,), members)
+                self.assert_passed(run_child(importing), tests_run=1)
 
 
 class _Collect(logging.Handler):

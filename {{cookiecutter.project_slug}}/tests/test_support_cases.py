@@ -21,17 +21,12 @@ from collections.abc import AsyncIterator
 from typing import ClassVar, TextIO
 
 from tests.support import AsyncTestCase, VirtualTimeTestCase
-from tests.support._child_runs import ChildRun, ChildRunTestCase, run_child
+from tests.support._child_runs import ChildRun, ChildRunTestCase, line_marked, run_child
 from tests.support._tasks import place
 
 
 def _line_of(marker: str) -> int:
-    """The line of this file that carries `marker` in a comment."""
-    with open(__file__, encoding="utf-8") as source:
-        for number, text in enumerate(source, start=1):
-            if f"# {marker}" in text:
-                return number
-    raise LookupError(marker)
+    return line_marked(__file__, marker)
 
 
 async def _wait_forever() -> None:

@@ -16,19 +16,14 @@ from pathlib import Path
 from typing import ClassVar
 
 from tests.support import AsyncTestCase, VirtualTimeTestCase
-from tests.support._child_runs import ChildRunTestCase, run_child
+from tests.support._child_runs import ChildRunTestCase, line_marked, run_child
 from tests.support._tasks import place
 
 _KEPT: list[object] = []
 
 
 def _line_of(marker: str) -> int:
-    """The line of this file that carries `marker` in a comment."""
-    text = Path(__file__).read_text(encoding="utf-8")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if f"# {marker}" in line:
-            return number
-    raise LookupError(marker)
+    return line_marked(__file__, marker)
 
 
 def _at(marker: str) -> str:

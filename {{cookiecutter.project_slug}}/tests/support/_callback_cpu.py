@@ -23,11 +23,13 @@ _meters: dict[int, CallbackCpuTime] = {}
 
 
 class CallbackCpuTime:
-    """The CPU time, in seconds, that the last callback of `loop` took (`last`)."""
+    """The CPU time, in seconds, that the last callback of `loop` took (`last`), and the
+    thread's CPU time when it began (`last_started`)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.last = 0.0
+        self.last_started = 0.0
 
     def start(self) -> None:
         """Measure every callback of the loop from now on."""
@@ -48,7 +50,7 @@ def _measured_run(handle: asyncio.Handle) -> None:
     if meter is None:
         _original_run(handle)
         return
-    started = time.thread_time()
+    started = meter.last_started = time.thread_time()
     try:
         _original_run(handle)
     finally:

@@ -55,6 +55,19 @@ class ChildRunTestCase(unittest.TestCase):
             self.assertIn(fragment, run.failures[0])
 
 
+def line_marked(path: str, marker: str) -> int:
+    """The number of the line of `path` that carries `# marker` in a comment.
+
+    A child test marks the line of its mistake so that the test checking its verdict can say
+    which line the report must name, without counting lines by hand.
+    """
+    with open(path, encoding="utf-8") as source:
+        for number, text in enumerate(source, start=1):
+            if f"# {marker}" in text:
+                return number
+    raise LookupError(f"no line of {path} is marked {marker!r}")
+
+
 def run_child(case: type[unittest.TestCase], *names: str) -> ChildRun:
     """Run the tests `names` of `case` (all by default); keep asyncio's logs off stderr."""
     loader = unittest.defaultTestLoader

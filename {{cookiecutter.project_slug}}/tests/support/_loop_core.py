@@ -101,6 +101,8 @@ class LoopCore(asyncio.SelectorEventLoop):
         self._timers: list[tuple[int, int, _Timer]] = []
         self._arrivals = itertools.count()
         self._busy_iterations = 0
+        # The thread's CPU time when the last callback began (debug mode), for reports.
+        self.last_callback_started = 0.0
 
     def call_at(
         self,
@@ -198,7 +200,7 @@ class LoopCore(asyncio.SelectorEventLoop):
             if handle._cancelled:
                 continue
             self._current_handle = handle
-            started = time.thread_time()
+            started = self.last_callback_started = time.thread_time()
             try:
                 handle._run()
             finally:

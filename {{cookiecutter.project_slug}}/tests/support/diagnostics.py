@@ -34,7 +34,6 @@ import gc
 import logging
 import re
 import sys
-import time
 import traceback
 import warnings
 from dataclasses import dataclass
@@ -237,8 +236,11 @@ class Diagnostics:
         ):
             culprit, took = record.args
             # A VirtualTimeLoop logs CPU time itself; asyncio's own loops log wall time.
-            cpu = took if self._callback_cpu is None else self._callback_cpu.last
-            if isinstance(cpu, float) and self._computed_too_long(cpu):
+            if self._callback_cpu is None:
+                cpu, started = took, getattr(self._loop, "last_callback_started", 0.0)
+            else:
+                cpu, started = self._callback_cpu.last, self._callback_cpu.last_started
+            if isinstance(cpu, float) and self._computed_too_long(cpu, started):
                 self._add(
                     "fail_on_slow_callbacks",
                     f"A callback kept the event loop's thread busy for {cpu:.3f} s of CPU time "
@@ -246,14 +248,12 @@ class Diagnostics:
                 )
         return True
 
-    def _computed_too_long(self, cpu: float) -> bool:
-        """Whether a callback that took `cpu` seconds of CPU time blocked the loop: not when it
-        began an import, first-time work that a module does once per process."""
+    def _computed_too_long(self, cpu: float, started: float) -> bool:
+        """Whether a callback that began at thread CPU time `started` and took `cpu` seconds
+        blocked the loop: not when it began an import, first-time work done once a process."""
         if cpu < self._slow_callback_duration:
             return False
-        if self._blocking is None:
-            return True
-        return self._blocking.last_import_cpu_time < time.thread_time() - cpu
+        return self._blocking is None or self._blocking.last_import_cpu_time < started
 
 
 def _callback_error(message: str, exception: BaseException, context: dict[str, Any]) -> str:
