@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.engines import render
-from tests.environments import SHARED_MACHINE, suite_summary
+from tests.environments import suite_summary
 from tests.interpreters import find_python
 from tests.option_sets import OPTION_SETS
 
@@ -45,7 +45,6 @@ def test_the_pip_commands_install_the_project_and_its_tests_pass(
         cwd=project,
         env={
             **os.environ,
-            **SHARED_MACHINE,
             "PATH": f"{python.parent}{os.pathsep}{os.environ['PATH']}",
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         },

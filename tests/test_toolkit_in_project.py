@@ -182,8 +182,7 @@ def project(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_test_module(project: Path, name: str, body: str) -> subprocess.CompletedProcess[str]:
     """Write `body` as tests/test_<name>.py and run only it with the project's runner."""
     (project / "tests" / f"test_{name}.py").write_text(HEADER + textwrap.dedent(body))
-    # One small module at a time: the slow-callback bug is judged at the toolkit's own default.
-    return run_suite(project / ".venv/bin/python", project, f"tests.test_{name}", extra_env={})
+    return run_suite(project / ".venv/bin/python", project, f"tests.test_{name}")
 
 
 @pytest.mark.parametrize("bug", BUGS)

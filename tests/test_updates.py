@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.engines import BIN, git, isolated_env, run_engine, snapshot_template
-from tests.environments import SHARED_MACHINE, install, run_suite, suite_summary
+from tests.environments import install, run_suite, suite_summary
 
 TREE = "{{cookiecutter.project_slug}}"
 WORKER = f"{TREE}/src/{{{{cookiecutter.package_name}}}}/worker.py"
@@ -279,7 +279,7 @@ def shell(script: str, project: Path, home: Path) -> subprocess.CompletedProcess
     The engines get a home of their own; uv keeps the suite's shared package cache and never
     downloads a Python.
     """
-    env = {**isolated_env(home), **SHARED_MACHINE, "UV_PYTHON_DOWNLOADS": "never"}
+    env = {**isolated_env(home), "UV_PYTHON_DOWNLOADS": "never"}
     env |= {"UV_NO_PROGRESS": "1", "UV_CACHE_DIR": _uv_cache_dir()}
     env["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
     env.pop("VIRTUAL_ENV", None)

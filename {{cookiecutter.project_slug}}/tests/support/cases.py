@@ -22,7 +22,7 @@ SLOW_CALLBACK_VARIABLE = "TESTS_SLOW_CALLBACK_DURATION"
 
 
 def _default_slow_callback_duration() -> float:
-    """0.1 s, or the seconds in `SLOW_CALLBACK_VARIABLE` (for CI runners short of CPU)."""
+    """0.1 s, or the seconds in `SLOW_CALLBACK_VARIABLE` (for a suite whose steps compute more)."""
     text = os.environ.get(SLOW_CALLBACK_VARIABLE, "0.1")
     try:
         seconds = float(text)
