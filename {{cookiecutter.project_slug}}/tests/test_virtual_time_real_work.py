@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tests.support import AsyncTestCase, VirtualTimeTestCase
-from tests.support._child_runs import run_child
+from tests.support._child_runs import ChildRunTestCase, run_child
 from tests.support.virtual_time import VirtualTimeLoop
 
 _DEADLOCK_TIMEOUT = 0.02
@@ -223,7 +223,9 @@ def _resolve(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-class VerdictTests(unittest.TestCase):
+class VerdictTests(ChildRunTestCase):
+    """A deadlock is one failure, the DeadlockError, with no other problem reported beside it."""
+
     def test_deadlock_fails_fast_listing_waiting_tasks(self) -> None:
         class Stuck(VirtualTimeTestCase):
             deadlock_timeout = 0.05
@@ -236,14 +238,14 @@ class VerdictTests(unittest.TestCase):
         started = time.perf_counter()
         run = run_child(Stuck)
         self.assertLess(time.perf_counter() - started, 1.0)
-        self.assertEqual((run.errors, len(run.failures)), ([], 1), run.report)
-        for fragment in [
+        self.assert_fails_with(
+            run,
             "DeadlockError: Deadlock at virtual time 0 s: no timer is pending",
             "Task 'waiter' running Event.wait() was waiting",
             "test_waits_for_nothing() at ",
             "test_virtual_time_real_work.py:",
-        ]:
-            self.assertIn(fragment, run.failures[0])
+            problems=0,
+        )
 
     def test_a_deadlock_is_reported_once_and_its_tasks_unwind_in_their_phase(self) -> None:
         unwound: list[str] = []
@@ -260,9 +262,7 @@ class VerdictTests(unittest.TestCase):
 
                 self.addAsyncCleanup(stuck)
 
-        run = run_child(StuckInCleanup)
-        self.assertEqual((len(run.failures), run.errors), (1, []), run.report)
-        self.assertIn("DeadlockError", run.failures[0])
+        self.assert_fails_with(run_child(StuckInCleanup), "DeadlockError", problems=0)
         self.assertEqual(unwound, ["stuck"])
 
     def test_a_deadlock_names_outside_work_it_was_told_not_to_wait_for(self) -> None:
@@ -288,8 +288,12 @@ class VerdictTests(unittest.TestCase):
             run = run_child(Impatient)
         finally:
             release.set()
-        self.assertIn("thread 'slow-peer' might still deliver", run.report)
-        self.assertIn("wait_for_outside_work is off", run.report)
+        self.assert_fails_with(
+            run,
+            "thread 'slow-peer' might still deliver",
+            "wait_for_outside_work is off",
+            problems=0,
+        )
 
     def test_a_timer_out_of_reach_is_named(self) -> None:
         class Eternal(VirtualTimeTestCase):
@@ -299,8 +303,12 @@ class VerdictTests(unittest.TestCase):
                 await asyncio.sleep(1e16)
 
         run = run_child(Eternal)
-        self.assertIn("the next timer is set for 1e+16 s, beyond the 1e+15 s", run.report)
-        self.assertIn("created by unittest to run a phase of the test", run.report)
+        self.assert_fails_with(
+            run,
+            "the next timer is set for 1e+16 s, beyond the 1e+15 s",
+            "created by unittest to run a phase of the test",
+            problems=0,
+        )
         self.assertNotIn("frozen", run.report)
 
     def test_manual_time_without_advance_is_a_deadlock(self) -> None:
@@ -312,7 +320,9 @@ class VerdictTests(unittest.TestCase):
                 await asyncio.sleep(1)
 
         run = run_child(Forgetful)
-        self.assertIn("autojump is off and no task awaits clock.advance()", run.report)
+        self.assert_fails_with(
+            run, "autojump is off and no task awaits clock.advance()", problems=0
+        )
 
     def test_blocking_calls_are_found_under_virtual_time_too(self) -> None:
         class Blocking(VirtualTimeTestCase):
@@ -321,9 +331,9 @@ class VerdictTests(unittest.TestCase):
             async def test_blocks(self) -> None:
                 time.sleep(0.03)  # noqa: ASYNC251 -- the mistake under test
 
-        run = run_child(Blocking)
-        self.assertIn(
-            "[fail_on_slow_callbacks] A blocking call on the event loop's thread", run.report
+        self.assert_fails_with(
+            run_child(Blocking),
+            "[fail_on_slow_callbacks] A blocking call on the event loop's thread",
         )
 
     def test_leaks_are_reported_under_virtual_time_too(self) -> None:
@@ -332,4 +342,7 @@ class VerdictTests(unittest.TestCase):
                 asyncio.create_task(asyncio.sleep(3600), name="sleeper")  # noqa: RUF006 -- on purpose
                 await asyncio.sleep(1)
 
-        self.assertIn("Task 'sleeper' running sleep() was still pending", run_child(Leaky).report)
+        self.assert_fails_with(
+            run_child(Leaky),
+            "[fail_on_pending_tasks] Task 'sleeper' running sleep() was still pending",
+        )
