@@ -138,16 +138,20 @@ class CpuTimeTests(ChildRunTestCase):
         records: list[logging.LogRecord] = []
 
         class Crowded(AsyncTestCase):
-            slow_callback_duration = 0.002
+            slow_callback_duration = 0.02
 
             async def test_steps_while_a_thread_computes(self) -> None:
                 handler = _Collect(records)
                 logging.getLogger("asyncio").addHandler(handler)
                 self.addCleanup(logging.getLogger("asyncio").removeHandler, handler)
+                # The thread keeps the interpreter for 50 ms at a time: each step that has to
+                # wait for it lasts longer than the threshold, while computing 20 times less.
+                self.addCleanup(sys.setswitchinterval, sys.getswitchinterval())
+                sys.setswitchinterval(0.05)
                 hog = threading.Thread(target=_compute_for, args=(0.3,))
                 hog.start()
                 while hog.is_alive():
-                    _compute_for(0.0005)
+                    _compute_for(0.001)
                     await asyncio.sleep(0)
                 hog.join()
 
