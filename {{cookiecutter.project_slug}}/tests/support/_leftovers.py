@@ -29,7 +29,7 @@ import os
 import socket
 from dataclasses import dataclass
 
-from tests.support._resources import UNKNOWN_SITE, OpenedResources, outliving_resources
+from tests.support._resources import OpenedResources, outliving_resources
 
 _FD_DIRECTORIES = ("/proc/self/fd", "/dev/fd")
 
@@ -88,16 +88,8 @@ class Leftovers:
         return holders
 
     def _where(self, holder: _Holder) -> str:
-        resource = holder.resource
-        server = getattr(resource, "_server", None)
-        if server is not None and self._opened.site_of(server) is not None:
-            # A connection a server accepted was made by asyncio; the line to fix started it.
-            return f"accepted by the server started at {self._opened.site_of(server)}"
-        site = self._opened.site_of(resource)
-        for sock in _sockets_of(resource):
-            site = site or self._opened.site_of(sock)
         verb = "created" if holder.rank == 0 else "opened"
-        return f"{verb} at {site}" if site else f"made at {UNKNOWN_SITE}"
+        return self._opened.where_made(holder.resource, _sockets_of(holder.resource), verb)
 
 
 def _holder(resource: object) -> _Holder | None:

@@ -18,12 +18,13 @@ gives `_leftovers` the line to name for whatever else is still open.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import re
 import socket
 import sys
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tests.support import _audit
@@ -109,21 +110,55 @@ class OpenedResources:
         alive = [(reference(), site) for reference, site in self._sockets]
         return [(sock, site) for sock, site in alive if sock is not None]
 
-    def site_named_in(self, text: str) -> str | None:
-        """Where the socket that `text` (a warning about it, naming `fd=N`) was made."""
+    def where_made(
+        self, resource: object, sockets: Sequence[socket.socket], verb: str = "opened"
+    ) -> str:
+        """Where `resource`, built on `sockets`, was made, as a report says it: `opened at
+        file:line in function`, or for a connection a server accepted (which asyncio made in a
+        callback of its own), the line that started the server."""
+        server = getattr(resource, "_server", None)
+        server_site = self.site_of(server) if server is not None else None
+        site = self.site_of(resource)
+        for sock in sockets:
+            if site in {None, UNKNOWN_SITE}:
+                site = self.site_of(sock)
+            if site in {None, UNKNOWN_SITE} and server_site is None:
+                server_site = self._listener_site(sock)
+        if server_site is not None:
+            return f"accepted by the server started at {server_site}"
+        return f"{verb} at {site or UNKNOWN_SITE}"
+
+    def where_named_in(self, text: str) -> str | None:
+        """Where the resource that `text` (a warning naming its `fd=N`) was made, if known."""
         named = re.search(r"\bfd=(\d+)\b", text)
         if named is None:
             return None
         fd = int(named[1])
-        for reference, site in self._transports:
+        for reference, _ in self._transports:
             transport = reference()
             if isinstance(transport, asyncio.BaseTransport):
                 sock = transport.get_extra_info("socket")
                 if sock is not None and sock.fileno() == fd:
-                    return site
-        for sock, site in self.sockets():
+                    return self.where_made(transport, [])
+        for sock, _ in self.sockets():
             if sock.fileno() == fd:
-                return site
+                return self.where_made(sock, [sock])
+        return None
+
+    def _listener_site(self, accepted: socket.socket) -> str | None:
+        """The site of the listening socket that `accepted` came from, matched by address."""
+        try:
+            local = accepted.getsockname()
+            accepted.getpeername()
+        except OSError:
+            return None  # not a connection
+        for sock, site in self.sockets():
+            if sock is accepted or site == UNKNOWN_SITE:
+                continue
+            with contextlib.suppress(OSError):
+                listens = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+                if listens and _same_address(sock.getsockname(), local):
+                    return site
         return None
 
     def _on_event(self, event: str, args: tuple[Any, ...]) -> None:
@@ -155,6 +190,15 @@ class OpenedResources:
         if transport.get_returncode() is None and not self._loop.is_running():
             # Reap it here, so no "loop is closed" complaint comes from the child watcher later.
             self._loop.run_until_complete(_exited(transport))
+
+
+def _same_address(listening: object, local: object) -> bool:
+    """Whether a connection whose own end is `local` may have come from a socket listening
+    on `listening` (an IP address and port, the wildcard address included, or a path)."""
+    if isinstance(listening, tuple) and isinstance(local, tuple):
+        any_address = listening[0] in {"0.0.0.0", "::"}
+        return listening[1] == local[1] and (any_address or listening[0] == local[0])
+    return listening == local
 
 
 async def _exited(transport: asyncio.SubprocessTransport) -> None:

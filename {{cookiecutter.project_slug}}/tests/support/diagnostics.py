@@ -166,9 +166,10 @@ class Diagnostics:
 
     def _record_warning(self, check: str, text: str) -> None:
         if check == "fail_on_unclosed_resources":
-            site = self._resources.site_named_in(text) if self._resources else None
-            opened = f"; opened at {site}" if site else ""
-            self._add(check, f"A resource was never closed: {text}{opened}")
+            where = self._resources.where_named_in(text) if self._resources else None
+            self._add(
+                check, f"A resource was never closed: {text}" + (f"; {where}" if where else "")
+            )
             return
         first_line = text.splitlines()[0]
         origins = [m for m in _ORIGIN_FRAME.finditer(text) if not is_library_file(m["file"])]
