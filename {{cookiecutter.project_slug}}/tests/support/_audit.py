@@ -11,9 +11,9 @@ process. Between tests it returns at once; while a test runs, it hands the event
 for to that test's `Listener`. The standard library raises other events far more often than
 these (every `sys._getframe`, every `compile`), so the hook looks at the event's name first.
 
-Python 3.11 raises no event for `time.sleep`; there, while a test listens, `time.sleep` is a
-shim that raises the event and sleeps (code that imported `sleep` by name before the test
-began keeps the original, and is not seen).
+Python 3.11 and 3.12 raise no event for `time.sleep`; there, while a test listens,
+`time.sleep` is a shim that raises the event and sleeps (code that imported `sleep` by name
+before the test began keeps the original, and is not seen).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ Listener = Callable[[str, tuple[Any, ...]], None]
 _listeners: list[tuple[frozenset[str], Listener]] = []
 _installed = False
 _install_lock = threading.Lock()
-_SLEEP_RAISES_ITS_EVENT = sys.version_info >= (3, 12)
+_SLEEP_RAISES_ITS_EVENT = sys.version_info >= (3, 13)
 _sleep = time.sleep
 
 
