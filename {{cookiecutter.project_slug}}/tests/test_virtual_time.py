@@ -267,7 +267,7 @@ class PythonVersionTests(unittest.TestCase):
         with self.assertRaises(RuntimeError) as refused:
             require_verified_python((3, 99), environ={})
         message = str(refused.exception)
-        self.assertIn("checked on Python 3.11, 3.12, 3.13, 3.14", message)
+        self.assertIn("checked on Python 3.11, 3.12, 3.13, 3.14, 3.15", message)
         self.assertIn("not on 3.99", message)
         self.assertIn("TESTS_SUPPORT_TRUST_PYTHON=3.99", message)
 
@@ -277,5 +277,5 @@ class PythonVersionTests(unittest.TestCase):
             require_verified_python((3, 99), environ={"TESTS_SUPPORT_TRUST_PYTHON": "3.98"})
 
     def test_every_checked_python_runs(self) -> None:
-        for version in ((3, 11), (3, 12), (3, 13), (3, 14)):
+        for version in ((3, 11), (3, 12), (3, 13), (3, 14), (3, 15)):
             require_verified_python(version, environ={})

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Mapping
 
-VERIFIED_PYTHONS = ((3, 11), (3, 12), (3, 13), (3, 14))
+VERIFIED_PYTHONS = ((3, 11), (3, 12), (3, 13), (3, 14), (3, 15))
 TRUST_VARIABLE = "TESTS_SUPPORT_TRUST_PYTHON"
 
 
