@@ -355,43 +355,30 @@ class FidelityTests(unittest.TestCase):
         self.assertEqual(where_the_warning_points(VirtualTimeTestCase), plain)
 
 
-class LoopChoiceTests(ChildRunTestCase):
-    """VirtualTimeTestCase refuses, by name, a loop a subclass chose instead of running on it."""
+@unittest.skipIf(sys.version_info < (3, 12), "eager tasks came in 3.12")
+class EagerTaskDetectionTests(ChildRunTestCase):
+    """Each detection holds when tasks start eagerly, running to their first await at once."""
 
-    def test_a_class_level_loop_factory_is_refused(self) -> None:
-        class OwnLoop(VirtualTimeTestCase):
-            loop_factory = asyncio.new_event_loop
+    def test_every_check_fails_its_mistake_with_eager_tasks(self) -> None:
+        async def start_tasks_eagerly(case: AsyncTestCase) -> None:
+            if sys.version_info >= (3, 12):
+                asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)
 
-            async def test_runs(self) -> None:
-                pass
-
-        run = run_child(OwnLoop)
-        self.assertEqual(len(run.errors), 1, run.report)
-        self.assertIn("OwnLoop sets loop_factory = ", run.errors[0])
-        self.assertIn("derive from AsyncTestCase to keep your own loop", run.errors[0])
-
-    def test_a_back_ported_runner_on_another_loop_is_refused(self) -> None:
-        class BackPorted(VirtualTimeTestCase):
-            def _setupAsyncioRunner(self) -> None:
-                self._asyncioRunner = asyncio.Runner(loop_factory=asyncio.new_event_loop)
-
-            async def test_runs(self) -> None:
-                pass
-
-        run = run_child(BackPorted)
-        self.assertEqual(len(run.errors), 1, run.report)
-        self.assertIn("BackPorted overrides _setupAsyncioRunner with a ", run.errors[0])
-
-    def test_a_back_ported_runner_that_chose_no_loop_runs_on_virtual_time(self) -> None:
-        class BackPorted(VirtualTimeTestCase):
-            def _setupAsyncioRunner(self) -> None:
-                self._asyncioRunner = asyncio.Runner(debug=True, loop_factory=None)
-
-            async def test_sleeps_an_hour(self) -> None:
-                await asyncio.sleep(3600)
-                self.assertEqual(self.clock.monotonic(), 3600)
-
-        self.assert_passed(run_child(BackPorted), tests_run=1)
+        mistakes = {
+            "test_leaves_task_pending": "[fail_on_pending_tasks] Task 'worker'",
+            "test_never_awaits_coroutine": "[fail_on_unawaited_coroutines]",
+            "test_loses_task_exception": "[fail_on_lost_exceptions]",
+            "test_leaves_socket_open": "[fail_on_unclosed_resources]",
+            "test_blocks_the_loop": "[fail_on_slow_callbacks] A blocking call",
+            "test_computes_on_the_loop": "[fail_on_slow_callbacks] A callback kept",
+            "test_raises_in_a_callback": "[fail_on_callback_errors]",
+        }
+        for base in (AsyncTestCase, VirtualTimeTestCase):
+            for test_name, fragment in mistakes.items():
+                with self.subTest(base=base.__name__, mistake=test_name):
+                    members = {"asyncSetUp": start_tasks_eagerly}
+                    case = type("EagerMistake", (_Mistakes, base), members)
+                    self.assert_fails_with(run_child(case, test_name), fragment)
 
 
 class SetUpReleaseTests(ChildRunTestCase):

@@ -21,7 +21,7 @@ _LIBRARY_DIRS = (os.path.dirname(asyncio.__file__), _UNITTEST_DIR, os.path.dirna
 
 def describe_task(task: asyncio.Task[Any], status: str) -> str:
     """Describe an unfinished task: who it is, its `status`, where it waits, where it began."""
-    awaits = " -> ".join(_await_chain(task.get_coro()))
+    awaits = " -> ".join(_await_chain(_coroutine_of(task)))
     waiter = getattr(task, "_fut_waiter", None)
     if waiter is not None:
         awaits += f", waiting for {waiter!r}"
@@ -34,7 +34,11 @@ def describe_task(task: asyncio.Task[Any], status: str) -> str:
 
 def name_task(task: asyncio.Task[Any]) -> str:
     """`Task 'name' running coroutine()`: enough to pick the task out of the test's code."""
-    return f"Task {task.get_name()!r} running {_qualname(task.get_coro())}()"
+    coroutine = _coroutine_of(task)
+    running = (
+        "a coroutine that finished eagerly" if coroutine is None else f"{_qualname(coroutine)}()"
+    )
+    return f"Task {task.get_name()!r} running {running}"
 
 
 def creation_site(task: asyncio.Task[Any]) -> str:
@@ -66,6 +70,14 @@ def place(filename: str, lineno: int | None) -> str:
 def pending_tasks(loop: asyncio.AbstractEventLoop) -> list[asyncio.Task[Any]]:
     """The tasks of `loop` that have not finished, oldest first as far as asyncio keeps order."""
     return [task for task in asyncio.all_tasks(loop) if not task.done()]
+
+
+def _coroutine_of(task: asyncio.Task[Any]) -> object:
+    """The coroutine `task` runs; None once a task that started eagerly (3.12+) let it go.
+
+    `Task.get_coro()` crashes CPython 3.12.1 for such a task; the `_coro` attribute answers.
+    """
+    return getattr(task, "_coro", None) if task.done() else task.get_coro()
 
 
 def _await_chain(awaitable: object) -> list[str]:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
+import inspect
 import os
 import unittest
 from typing import ClassVar
 
+from tests.support._loop_choice import LoopChoice, UnsupportedLoopError
 from tests.support._tasks import pending_tasks
 from tests.support.diagnostics import Checks, Diagnostics
 from tests.support.virtual_time import VirtualClock, VirtualTimeLoop
@@ -167,10 +169,13 @@ class VirtualTimeTestCase(AsyncTestCase):
       loop iterations in a row, each further one moves the clock by `busy_tick` seconds.
 
     A suite written for `IsolatedAsyncioTestCase` runs unchanged on this base, except tests
-    that measure real elapsed time. The clock exists from `setUp` on, one per test. This class
-    chooses the loop: a subclass that sets `loop_factory`, or overrides `_setupAsyncioRunner` to
-    build a runner on another loop, fails each test with a message saying so, rather than
-    running on that loop without virtual time.
+    that measure real elapsed time. The clock exists from `setUp` on, one per test. The loop a
+    subclass chooses, with `loop_factory` (on every Python, not only from 3.13) or with the
+    3.11 back-port that overrides `_setupAsyncioRunner`, is honoured on virtual time when it
+    can be: the standard loop class, a subclass of it, or a function that sets a task factory
+    such as `asyncio.eager_task_factory` (see `_loop_choice`). Any other loop (uvloop, one that
+    overrides the scheduling) fails each test with a message saying so, rather than running
+    without virtual time.
     """
 
     start_time: ClassVar[dt.datetime] = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -182,6 +187,7 @@ class VirtualTimeTestCase(AsyncTestCase):
 
     clock: VirtualClock
     _sets_event_loop = False
+    _loop_choice = LoopChoice(VirtualTimeLoop)
 
     def _setupAsyncioRunner(self) -> None:
         # IsolatedAsyncioTestCase takes a loop_factory only from 3.13 on: build the runner it
@@ -198,41 +204,48 @@ class VirtualTimeTestCase(AsyncTestCase):
                 self._sets_event_loop = False
 
     def _callSetUp(self) -> None:
-        cls = type(self).__qualname__
-        chosen = getattr(self, "loop_factory", None)
-        if chosen is not None:
-            raise TypeError(self._foreign_loop_message(f"{cls} sets loop_factory = {chosen!r}"))
         runner = self._runner()
-        if getattr(runner, "_loop_factory", None) is None and getattr(runner, "_loop", 1) is None:
-            # A subclass's _setupAsyncioRunner (the 3.11 back-port of loop_factory) that chose
-            # no loop: nothing to honour, so the test runs on this class's loop.
+        # From the class, unbound: a function set as a class attribute is not a method.
+        chosen = inspect.getattr_static(type(self), "loop_factory", None)
+        if isinstance(chosen, staticmethod | classmethod):
+            chosen = chosen.__get__(None, type(self))
+        described = f"sets loop_factory = {chosen!r}"
+        if getattr(runner, "_loop", None) is None:
+            factory = getattr(runner, "_loop_factory", None)
+            if factory != self._new_loop:
+                # A subclass's _setupAsyncioRunner, the 3.11 back-port of loop_factory.
+                chosen, described = factory, f"overrides _setupAsyncioRunner with {factory!r}"
+        try:
+            self._loop_choice = LoopChoice.of(chosen)
+        except UnsupportedLoopError as refused:
+            raise TypeError(self._foreign_loop_message(described, refused)) from None
+        if getattr(runner, "_loop_factory", None) != self._new_loop:
             runner = self._asyncioRunner = asyncio.Runner(debug=True, loop_factory=self._new_loop)
-        loop = runner.get_loop()
-        if not isinstance(loop, VirtualTimeLoop):
-            raise TypeError(
-                self._foreign_loop_message(
-                    f"{cls} overrides _setupAsyncioRunner with a {type(loop).__name__}"
-                )
-            )
+        if not isinstance(runner.get_loop(), VirtualTimeLoop):
+            started = UnsupportedLoopError("its runner was started on another loop")
+            raise TypeError(self._foreign_loop_message("builds its own runner", started))
         super()._callSetUp()
 
-    @staticmethod
-    def _foreign_loop_message(choice: str) -> str:
+    def _foreign_loop_message(self, choice: str, reason: Exception) -> str:
         return (
-            f"{choice}, so its tests would run without virtual time. VirtualTimeTestCase runs "
-            "every test on its own VirtualTimeLoop: remove that choice, or derive from "
-            "AsyncTestCase to keep your own loop."
+            f"{type(self).__qualname__} {choice}, so its tests would run without virtual time: "
+            f"{reason}. VirtualTimeTestCase runs every test on a VirtualTimeLoop: choose the "
+            "standard loop (or a subclass, or a factory that sets a task factory), or derive "
+            "from AsyncTestCase to keep your own loop."
         )
 
     def _new_loop(self) -> VirtualTimeLoop:
         self.clock = VirtualClock(self.start_time, autojump=self.autojump)
-        loop = VirtualTimeLoop(
+        choice = self._loop_choice
+        loop = choice.loop_class(
             self.clock,
             deadlock_timeout=self.deadlock_timeout,
             io_grace=self.io_grace,
             wait_for_outside_work=self.wait_for_outside_work,
             busy_tick=self.busy_tick,
         )
+        if choice.task_factory is not None:
+            loop.set_task_factory(choice.task_factory)
         # As the standard runner does, so that sync setUp code may call get_event_loop().
         asyncio.set_event_loop(loop)
         self._sets_event_loop = True

@@ -37,7 +37,7 @@ import sys
 import traceback
 import warnings
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from tests.support._blocking import BlockingCalls
 from tests.support._callback_cpu import CallbackCpuTime
@@ -107,8 +107,9 @@ class Diagnostics:
             # Narrowed to the one message, by a pattern that declines a message that is not
             # text: CPython 3.14's IsolatedAsyncioTestCase warns with a tuple (a stray comma),
             # which a regular expression in the filters would meet with a TypeError.
-            action, _, category, module, lineno = warnings.filters[0]
-            warnings.filters[0] = (action, _TextPattern(_UNAWAITED), category, module, lineno)
+            filters = cast("list[tuple[Any, ...]]", warnings.filters)
+            action, _, category, module, lineno = filters[0]
+            filters[0] = (action, _TextPattern(_UNAWAITED), category, module, lineno)
         self._outer_showwarning = warnings.showwarning
         warnings.showwarning = self._showwarning
         self._outer_unraisablehook = sys.unraisablehook
