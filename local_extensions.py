@@ -11,9 +11,12 @@ would run there, before any check could see it.
 under `_extensions`) and sees every text before Jinja parses it. Text the template wrote
 itself, its cookiecutter.json values, its hooks and the names in its tree, passes. Any other
 text is an answer: it is checked, while the engine is still reading the context and nothing
-has been written, against the same rules the pre-generation hook and copier apply
-(`hooks/pre_gen_project.py`), and refused with the hook's message if it breaks one. Those rules
-refuse `{{`, `{%` and `{#` in every answer, so no answer is ever parsed as a template.
+has been written, against the rules every engine applies (`hooks/answer_rules.py`), and refused
+with their message if it breaks one. Those rules refuse `{{`, `{%` and `{#` in every answer, so
+no answer is ever parsed as a template.
+
+The pre-generation hook applies the same rules, but cookiecutter runs it from a temporary copy,
+so `AnswerGuard` also tells it where the template is: the global `template_root`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from cookiecutter.exceptions import FailedHookException
+from jinja2 import Environment
 from jinja2.ext import Extension
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent
@@ -36,12 +40,15 @@ _PROMPT_LOOP = "prompt_for_config"
 
 
 def _load_rules() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "_template_answer_rules", TEMPLATE_ROOT / "hooks" / "pre_gen_project.py"
-    )
+    # By path, not by name: the engine appends the template to sys.path, after any installed
+    # package named `hooks`.
+    name = "_template_answer_rules"
+    spec = importlib.util.spec_from_file_location(name, TEMPLATE_ROOT / "hooks" / "answer_rules.py")
     if spec is None or spec.loader is None:
-        raise ImportError("the template's hooks/pre_gen_project.py cannot be loaded")
+        raise ImportError("the template's hooks/answer_rules.py cannot be loaded")
     rules = importlib.util.module_from_spec(spec)
+    # Its dataclasses look their module up by name while they are made.
+    sys.modules[name] = rules
     spec.loader.exec_module(rules)
     return rules
 
@@ -64,7 +71,7 @@ def _template_defaults() -> dict[str, frozenset[str]]:
 
 def _hook_texts() -> frozenset[str]:
     hooks = TEMPLATE_ROOT / "hooks"
-    return frozenset(path.read_text(encoding="utf-8") for path in hooks.iterdir())
+    return frozenset(path.read_text(encoding="utf-8") for path in hooks.glob("*.py"))
 
 
 def _template_names() -> list[str]:
@@ -82,7 +89,11 @@ _TEMPLATE_NAMES = _template_names()
 
 
 class AnswerGuard(Extension):
-    """Refuse, with the hook's message, an answer that breaks the template's rules."""
+    """Refuse, with the rules' own message, an answer that breaks the template's rules."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.globals["template_root"] = str(TEMPLATE_ROOT)
 
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
         if name is None:
@@ -100,7 +111,7 @@ def _problem(source: str) -> str | None:
         return _RULES.check_answer(field, source)
     if source in _TEMPLATE_TEXTS or _is_template_path(source):
         return None
-    return _RULES.check_shared_rules("answer", source)
+    return _RULES.check_answer("answer", source)
 
 
 def _is_template_path(source: str) -> bool:

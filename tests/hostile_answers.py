@@ -53,6 +53,8 @@ REFUSED: list[tuple[str, str, str | None]] = [
     ("project_slug", "{{cookiecutter.project_name}}", TEMPLATE),
     ("package_name", "asyncio", STDLIB),
     ("package_name", "annotationlib", STDLIB),
+    ("package_name", "profiling", STDLIB),  # only in 3.15
+    ("package_name", "_math_integer", STDLIB),  # only in 3.15
     ("package_name", f"os import system as _s; _s('touch {MARKER}'); from billing", IDENTIFIER),
     ("package_name", "\uff4d\uff59_\uff50\uff4b\uff47", IDENTIFIER),  # fullwidth my_pkg
     ("package_name", "\uff4f\uff53", IDENTIFIER),  # fullwidth os

@@ -1,9 +1,9 @@
 """Bad answers stop both engines before anything is written, with the same message.
 
-Cookiecutter checks in hooks/pre_gen_project.py, copier with the `validator:` expressions in
-copier.yml. Each case below runs both command-line tools and expects the exit status to be
-non-zero, the same message (naming the field, the value and the rule) from both, and no project
-directory left behind.
+Cookiecutter checks with hooks/answer_rules.py, copier with the `validator:` expressions
+generated from it into copier.yml. Each case below runs both command-line tools and expects the
+exit status to be non-zero, the same message (naming the field, the value and the rule) from
+both, and no project directory left behind.
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ BAD_ANSWERS: list[tuple[str, str, str]] = [
     ("package_name", "json", STDLIB_RULE),
     ("package_name", "typing", STDLIB_RULE),
     ("package_name", "cgi", STDLIB_RULE),
+    ("package_name", "annotationlib", STDLIB_RULE),  # new in 3.14
+    ("package_name", "profiling", STDLIB_RULE),  # new in 3.15
     ("package_name", "tests", PROJECT_RULE),
     ("package_name", "test", PROJECT_RULE),
     ("description", "First line\nsecond line", ONE_LINE),
@@ -71,6 +73,7 @@ BAD_ANSWERS: list[tuple[str, str, str]] = [
 
 BAD_CHOICES: list[tuple[str, str]] = [
     ("python_version", "3.10"),
+    ("python_version", "3.16"),
     ("web_framework", "flask"),
     ("license", "GPL-3.0"),
 ]

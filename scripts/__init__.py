@@ -1,0 +1,1 @@
+"""Scripts that maintain the template repository's generated files."""
