@@ -1,10 +1,11 @@
 """How the toolkit names a task in a failure: what it runs, where it waits, where it began.
 
 A leaked or deadlocked task is found at the end of a test, long after the line that made it.
-The report must lead back to that line, so each description gives three places: the coroutine
-the task runs, the chain of awaits it is suspended in (innermost last), and the line that
-created it. asyncio records that creation site only in debug mode, which
-`IsolatedAsyncioTestCase` always turns on.
+The report must lead back to that line, so it gives three places: the coroutine the task runs
+(`name_task`), the chain of awaits it is suspended in, innermost last (`suspended_in`), and the
+line that created it (`creation_site`). asyncio records that creation site only in debug mode,
+which `IsolatedAsyncioTestCase` always turns on. `_call_graph.describe_task` puts them together
+with who awaits the task.
 """
 
 from __future__ import annotations
@@ -19,17 +20,13 @@ _UNITTEST_DIR = os.path.dirname(unittest.__file__)
 _LIBRARY_DIRS = (os.path.dirname(asyncio.__file__), _UNITTEST_DIR, os.path.dirname(__file__))
 
 
-def describe_task(task: asyncio.Task[Any], status: str) -> str:
-    """Describe an unfinished task: who it is, its `status`, where it waits, where it began."""
+def suspended_in(task: asyncio.Task[Any]) -> str:
+    """The chain of awaits `task` is suspended in, innermost last, and what it waits for."""
     awaits = " -> ".join(_await_chain(_coroutine_of(task)))
     waiter = getattr(task, "_fut_waiter", None)
     if waiter is not None:
         awaits += f", waiting for {waiter!r}"
-    return (
-        f"{name_task(task)} {status}\n"
-        f"    suspended in {awaits or 'a coroutine that has not started yet'}\n"
-        f"    {creation_site(task)}"
-    )
+    return awaits or "a coroutine that has not started yet"
 
 
 def name_task(task: asyncio.Task[Any]) -> str:

@@ -40,11 +40,12 @@ from dataclasses import dataclass
 from typing import Any, TextIO, cast
 
 from tests.support._blocking import BlockingCalls
+from tests.support._call_graph import describe_task
 from tests.support._callback_cpu import CallbackCpuTime
 from tests.support._leftovers import Leftovers
 from tests.support._loop_core import LoopCore
 from tests.support._resources import OpenedResources
-from tests.support._tasks import creation_site, describe_task, is_library_file, name_task, place
+from tests.support._tasks import creation_site, is_library_file, name_task, place
 
 _UNAWAITED = r"coroutine .* was never awaited"
 _ORIGIN_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)')

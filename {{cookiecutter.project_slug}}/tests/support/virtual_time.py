@@ -47,9 +47,10 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar, TypeVarTuple
 
+from tests.support._call_graph import cycles_among, describe_task
 from tests.support._loop_core import UNREACHABLE_S, LoopCore, to_ns
 from tests.support._outside import OutsideWork
-from tests.support._tasks import describe_task, pending_tasks
+from tests.support._tasks import pending_tasks
 
 _T = TypeVar("_T")
 _Ts = TypeVarTuple("_Ts")
@@ -344,9 +345,37 @@ class VirtualTimeLoop(LoopCore):
         lines = [
             f"Deadlock at virtual time {self.time():.9g} s: {cause}; {waited}; and no I/O "
             f"arrived within {self.deadlock_timeout} s of real time.",
-            f"{len(tasks)} task(s) were waiting; all are now cancelled.",
+            f"{len(tasks)} task(s) were waiting; all are now cancelled, but for any that await "
+            "a cycle, which cannot be.",
+            *cycles_among(tasks),
         ]
         lines += [describe_task(task, "was waiting") for task in tasks]
         for task in tasks:
-            task.cancel("deadlock")
+            if _awaits_a_cycle(task):
+                _set_aside(task)
+            else:
+                task.cancel("deadlock")
         return "\n".join(lines)
+
+
+def _awaits_a_cycle(task: asyncio.Task[Any]) -> bool:
+    """Whether `task` awaits, task by task, a task that awaits it back (or one in such a cycle).
+
+    Such a task cannot be cancelled: `cancel()` passes itself on to what the task awaits, and
+    round a cycle it never stops, until the interpreter's stack gives out.
+    """
+    seen: set[int] = set()
+    current: object = task
+    while isinstance(current, asyncio.Task) and not current.done():
+        if id(current) in seen:
+            return True
+        seen.add(id(current))
+        current = getattr(current, "_fut_waiter", None)
+    return False
+
+
+def _set_aside(task: asyncio.Task[Any]) -> None:
+    """Leave a task that cannot be cancelled where it is: out of the loop's tasks, which the
+    runner cancels as it closes, and silent when it is collected; the report named it."""
+    asyncio.tasks._unregister_task(task)
+    task._log_destroy_pending = False  # type: ignore[attr-defined]
