@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+
+from tests.engines import REPO_ROOT
+
 OPTION_SETS: dict[str, dict[str, str]] = {
     "defaults": {},
     "py312-none-apache": {
@@ -35,10 +40,37 @@ OPTION_SETS: dict[str, dict[str, str]] = {
     },
 }
 
-SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
+# The Pythons a project may ask for as its minimum, which it then supports with every later one.
+SUPPORTED_PYTHONS: tuple[str, ...] = tuple(
+    json.loads((REPO_ROOT / "cookiecutter.json").read_text(encoding="utf-8"))["python_version"]
+)
+# The newest Pythons, the last that a project's tools (ruff, mypy) learn: its quality gates run
+# on each of them once per web framework, not only on each answer set's oldest Python.
+NEWEST_PYTHONS = tuple(version for version in SUPPORTED_PYTHONS if version >= "3.14")
 
 
 def pythons_for(options: dict[str, str]) -> list[str]:
     """The Python versions a project rendered with `options` supports."""
     minimum = options.get("python_version", "3.11")
     return [version for version in SUPPORTED_PYTHONS if version >= minimum]
+
+
+def matrix(later: Iterable[str]) -> list[tuple[str, dict[str, str], str]]:
+    """(name, options, Python) to run: each answer set on its oldest Python, then each web
+    framework on each of the `later` Pythons not yet covered, by the first set that supports it.
+
+    Answer sets that differ only in names and licences never run the same (framework, Python)
+    pair twice beyond their oldest Python.
+    """
+    runs = [(name, options, pythons_for(options)[0]) for name, options in OPTION_SETS.items()]
+    covered = {(_framework(options), version) for _, options, version in runs}
+    for version in later:
+        for name, options in OPTION_SETS.items():
+            if version in pythons_for(options) and (_framework(options), version) not in covered:
+                runs.append((name, options, version))
+                covered.add((_framework(options), version))
+    return runs
+
+
+def _framework(options: dict[str, str]) -> str:
+    return options.get("web_framework", "aiohttp")

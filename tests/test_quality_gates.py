@@ -1,5 +1,9 @@
 """Every generated project passes its own quality gates the day it is made, for every option set.
 
+Each answer set is checked on its oldest Python, and each web framework on each of the newest
+Pythons (3.14, 3.15: `tests.option_sets.matrix`), which may come from the Debian root of
+`.ci/debian-root`; the project's own gates then run inside that root.
+
 The gates are the ones its CI and pre-commit hooks run: ruff's lint and format check and
 mypy --strict, with the versions its dev dependency group installs; plus the checks of its
 configuration files: the GitHub workflow and Dependabot schemas (check-jsonschema's vendored
@@ -18,9 +22,9 @@ import pytest
 import yaml
 
 from tests.engines import BIN, REPO_ROOT, git, render
-from tests.environments import install
-from tests.interpreters import find_python
-from tests.option_sets import OPTION_SETS, pythons_for
+from tests.environments import install, run_in
+from tests.interpreters import Interpreter, require_interpreter
+from tests.option_sets import NEWEST_PYTHONS, matrix
 
 HOOK = REPO_ROOT / "hooks" / "pre_gen_project.py"
 CONFIG_CHECKS = {
@@ -46,37 +50,47 @@ PROJECT_GATES = {
 }
 
 
-def run_gate(command: list[str], project: Path) -> str | None:
-    """Run one gate in `project`; return what it printed if it failed."""
-    result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+RUNS = [
+    pytest.param(options, version, id=f"{name}-py{version}")
+    for name, options, version in matrix(NEWEST_PYTHONS)
+]
+
+
+def run_gate(command: list[str | Path], project: Path, where: Interpreter | None) -> str | None:
+    """Run one gate in `project`, where `where` lives; return what it printed if it failed."""
+    result = run_in(where, command, project)
     return None if result.returncode == 0 else result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("options", OPTION_SETS.values(), ids=OPTION_SETS.keys())
+@pytest.mark.parametrize(("options", "version"), RUNS)
 def test_a_new_project_passes_every_gate(
-    template: Path, tmp_path: Path, options: dict[str, str]
+    template: Path, tmp_path: Path, options: dict[str, str], version: str
 ) -> None:
-    python = find_python(pythons_for(options)[0])
-    if python is None:
-        pytest.skip(f"no Python {pythons_for(options)[0]} on this machine")
+    python = require_interpreter(version)
     project = render("cookiecutter", template, options, tmp_path / "out", tmp_path / "home")
     venv_bin = install(project, tmp_path / "venv", python, groups=("dev",)).parent
 
+    # The configuration checks are the template suite's own tools, whatever the Python.
     failures = {
         name: output
         for name, command in CONFIG_CHECKS.items()
-        if (output := run_gate([str(BIN / command[0]), *command[1:]], project))
+        if (output := run_gate([BIN / command[0], *command[1:]], project, None))
     }
     failures |= {
         name: output
         for name, command in PROJECT_GATES.items()
-        if (output := run_gate([str(venv_bin / command[0]), *command[1:]], project))
+        if (output := run_gate([venv_bin / command[0], *command[1:]], project, python))
     }
-    if not options and (output := offline_pre_commit_failure(project, venv_bin, tmp_path)):
+    # The hooks need the template suite's uv on PATH: on the default answers' oldest Python.
+    if (
+        not options
+        and python.root is None
+        and (output := offline_pre_commit_failure(project, venv_bin, tmp_path))
+    ):
         failures["pre-commit (offline hooks)"] = output
     assert not failures, "\n".join(f"--- {name}\n{output}" for name, output in failures.items())
     own = {options.get("package_name", project.name.replace("-", "_"))}
-    unreserved = installed_module_names(venv_bin / "python") - reserved_module_names() - own
+    unreserved = installed_module_names(venv_bin / "python", python) - reserved_module_names() - own
     assert not unreserved, f"package_name would accept names the project installs: {unreserved}"
 
 
@@ -112,19 +126,15 @@ def offline_pre_commit_failure(project: Path, venv_bin: Path, scratch: Path) -> 
     return f"hooks {hooks}:\n{result.stdout}{result.stderr}"
 
 
-def installed_module_names(python: Path) -> set[str]:
+def installed_module_names(python: Path, where: Interpreter) -> set[str]:
     """The top-level modules of every distribution in the environment, minus the stdlib's."""
-    listed = subprocess.run(
-        [
-            str(python),
-            "-c",
-            "import importlib.metadata as m, sys; print(*(name for name in"
-            " m.packages_distributions() if name not in sys.stdlib_module_names))",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    script = (
+        "import importlib.metadata as m, sys; print(*(name for name in"
+        " m.packages_distributions() if name not in sys.stdlib_module_names))"
+    )
+    result = run_in(where, [python, "-c", script], python.parent)
+    assert result.returncode == 0, result.stderr
+    listed = result.stdout.split()
     # mypyc's compiled helpers carry a hash in their name: nobody picks one as a package name.
     return {name for name in listed if not name.endswith("__mypyc")}
 
