@@ -45,6 +45,7 @@ _CPYTHON_SUITES = [
         "test_threads",
         "test_server",
         "test_staggered",
+        "test_graph",
     )
 ]
 _FLAGS = ["-X", "dev", "-W", "error::RuntimeWarning", "-W", "error::ResourceWarning"]
