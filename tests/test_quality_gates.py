@@ -13,7 +13,6 @@ answers, the project's own pre-commit hooks that work offline also run over ever
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 from pathlib import Path
@@ -21,12 +20,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.engines import BIN, REPO_ROOT, git, render
+from hooks import answer_rules
+from tests.engines import BIN, git, render
 from tests.environments import install, run_in
 from tests.interpreters import Interpreter, require_interpreter
 from tests.option_sets import NEWEST_PYTHONS, matrix
 
-HOOK = REPO_ROOT / "hooks" / "pre_gen_project.py"
 CONFIG_CHECKS = {
     "workflow schema": [
         "check-jsonschema",
@@ -140,9 +139,5 @@ def installed_module_names(python: Path, where: Interpreter) -> set[str]:
 
 
 def reserved_module_names() -> set[str]:
-    spec = importlib.util.spec_from_file_location("hook_rules", HOOK)
-    assert spec is not None
-    assert spec.loader is not None
-    rules = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(rules)
-    return set(rules.PROJECT_MODULE_NAMES)
+    """The names package_name refuses because the project imports or installs them."""
+    return set(answer_rules.PROJECT_MODULE_NAMES)
