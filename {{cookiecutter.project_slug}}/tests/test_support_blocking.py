@@ -123,12 +123,12 @@ class BlockingCallTests(ChildRunTestCase):
 
 class ListeningEndsWithTheTestTests(ChildRunTestCase):
     def test_a_finished_test_leaves_no_hook_or_wrapper_behind(self) -> None:
-        handle_run, sleep = asyncio.Handle._run, time.sleep
+        handle_run, sleep, listening = asyncio.Handle._run, time.sleep, _audit.listening()
         for base in (AsyncTestCase, VirtualTimeTestCase):
             with self.subTest(base.__name__):
                 case = type("Blocking", (_BlockingCalls, base), {})
                 run_child(case, "test_sleeps")
-                self.assertEqual(_audit.listening(), 0)
+                self.assertEqual(_audit.listening(), listening)
                 self.assertIs(asyncio.Handle._run, handle_run)
                 self.assertIs(time.sleep, sleep)
 

@@ -26,7 +26,22 @@ import sys
 import threading
 from typing import Any
 
+from tests.support import _audit
+
 _IDLE_POOL_WORKER = concurrent.futures.thread._worker.__code__
+# From 3.12, `threading` starts every thread through one of these (the second from 3.13 on),
+# raising its audit event; on 3.11, which raises none, threads are counted at every wait.
+_THREAD_START_EVENTS = frozenset({"_thread.start_new_thread", "_thread.start_joinable_thread"})
+_THREAD_STARTS_ARE_HEARD = sys.version_info >= (3, 12)
+_thread_starts = 0
+
+
+def _count_thread_start(event: str, args: tuple[Any, ...]) -> None:
+    global _thread_starts  # noqa: PLW0603 -- one count for the process, read by every loop
+    _thread_starts += 1
+
+
+_audit.listen(_THREAD_START_EVENTS, _count_thread_start)
 
 
 class OutsideWork:
@@ -38,10 +53,15 @@ class OutsideWork:
         self._threads_before = set(threading.enumerate())
         # A new thread shows in the count first; a full look is cheap, but not free per wait.
         self._thread_count_before = len(self._threads_before)
+        self._thread_starts_before = _thread_starts
 
     def describe(self) -> list[str]:
         """One phrase per piece of outside work that may still deliver, e.g. `thread 'worker'`."""
-        threads_started = threading.active_count() > self._thread_count_before
+        # Counting threads takes a lock (and, from 3.14, Python code) at every idle moment;
+        # until a thread starts after the loop was made, there is none to count.
+        threads_started = (
+            _thread_starts != self._thread_starts_before or not _THREAD_STARTS_ARE_HEARD
+        ) and threading.active_count() > self._thread_count_before
         peers_registered = len(self._selector.get_map()) > len(self._own_fds)
         if not (threads_started or peers_registered):
             return []
