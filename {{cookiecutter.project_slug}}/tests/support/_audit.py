@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, SupportsIndex
+from typing import Any, SupportsIndex, cast
 
 Listener = Callable[[str, tuple[Any, ...]], None]
 
@@ -54,7 +54,7 @@ def listen(events: frozenset[str], listener: Listener) -> None:
             sys.addaudithook(_hook)
             _installed = True
         if not _SLEEP_RAISES_ITS_EVENT and "time.sleep" in events:
-            time.sleep = _sleep_that_raises_its_event
+            time.sleep = cast(Any, _sleep_that_raises_its_event)
         _listeners.append((events, listener))
 
 

@@ -13,7 +13,9 @@ lookup, starting a process, opening a file by name, a synchronous HTTP client, `
 standard library's wrappers (`subprocess`, `pathlib`, `http.client`, ...) pass the blame to
 their caller; a few parts of it that touch files of their own accord, once, and keep the result
 (imports, `linecache` for tracebacks, `mimetypes`, `logging`'s handlers), and asyncio, which
-starts subprocesses on the loop's thread by design, are not blamed; nor is this toolkit.
+starts subprocesses on the loop's thread by design, are not blamed; nor is this toolkit, nor
+the tools that watch the run (coverage.py, which reads source files as it measures them,
+pytest, a debugger).
 
 Each line is reported once per test, with the number of calls made from it. Blocking calls
 that make no audit event (a `recv` on a blocking socket, waiting for a `threading.Lock`) are
@@ -32,7 +34,12 @@ from types import FrameType
 from typing import Any
 
 from tests.support import _audit
-from tests.support._call_sites import is_standard_library, is_toolkit, project_site
+from tests.support._call_sites import (
+    is_standard_library,
+    is_toolkit,
+    project_site,
+    third_party_package,
+)
 from tests.support._tasks import place
 
 _SOCKET_CALLS = frozenset({"socket.connect", "socket.sendto", "socket.sendmsg"})
@@ -61,6 +68,8 @@ _INCIDENTAL = frozenset(
     | {"mimetypes", "locale", "gettext", "encodings", "zoneinfo", "sysconfig", "site"}
     | {"asyncio", "unittest", "concurrent", "threading", "selectors"}
 )
+# Tools that watch the test run (coverage, debuggers, pytest) and read files as they go.
+_TEST_TOOLS = frozenset({"coverage", "pytest", "_pytest", "pluggy", "debugpy", "pydevd"})
 # tempfile tries out the temporary directory by writing a file there, once per process.
 _INCIDENTAL_FUNCTIONS = frozenset({"_get_default_tempdir"})
 _STDLIB_DIR = os.path.dirname(os.__file__) + os.sep
@@ -167,7 +176,7 @@ def _culprit(frame: FrameType | None) -> str | None:
         if code in _audit.SHIM_CODES:
             frame = frame.f_back
             continue
-        if is_toolkit(filename):
+        if is_toolkit(filename) or third_party_package(filename) in _TEST_TOOLS:
             return None
         if not is_standard_library(filename):
             return project_site(frame) or f"{place(filename, frame.f_lineno)} in {code.co_name}"

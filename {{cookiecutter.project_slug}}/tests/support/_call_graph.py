@@ -15,12 +15,13 @@ On Python 3.13 and older, which record no such edges, both functions answer noth
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 from tests.support._tasks import creation_site, is_library_file, name_task, place, suspended_in
 
+# From 3.14 on; looked up so that the module reads the same whatever Python a project targets.
+_capture_call_graph = getattr(asyncio, "capture_call_graph", None)
 # Enough levels to reach from a leaf task to the test's own; deeper graphs are cut, saying so.
 _MOST_LEVELS = 8
 
@@ -36,14 +37,14 @@ def describe_task(task: asyncio.Task[Any], status: str) -> str:
 
 def awaited_by_lines(task: asyncio.Task[Any]) -> list[str]:
     """Lines that say who awaits `task`, level by level, or that it is in a cycle."""
-    if sys.version_info < (3, 14):
+    if _capture_call_graph is None:
         return []
     cycle = await_cycle(task)
     if cycle:
         return [f"    in a cycle: {_cycle_text(cycle)}; none of them can ever finish"]
     if _reaches_a_cycle(task):
         return ["    awaited by tasks that await each other in a cycle"]
-    graph = asyncio.capture_call_graph(task)
+    graph = _capture_call_graph(task)
     if graph is None:
         return []
     return list(_parents(graph, level=1))
@@ -62,7 +63,7 @@ def cycles_among(tasks: list[asyncio.Task[Any]]) -> list[str]:
 
 def await_cycle(task: asyncio.Task[Any]) -> list[asyncio.Future[Any]]:
     """The futures of a cycle through `task`, `task` first, each awaited by the next; or []."""
-    if sys.version_info < (3, 14):
+    if _capture_call_graph is None:
         return []
     path: list[asyncio.Future[Any]] = [task]
     seen = {id(task)}

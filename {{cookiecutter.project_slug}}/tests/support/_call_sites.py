@@ -29,6 +29,14 @@ def is_third_party(filename: str) -> bool:
     return any(marker in filename for marker in _THIRD_PARTY_MARKERS)
 
 
+def third_party_package(filename: str) -> str | None:
+    """The top-level package an installed distribution's `filename` belongs to, or None."""
+    for marker in _THIRD_PARTY_MARKERS:
+        if marker in filename:
+            return filename.split(marker, 1)[1].split(os.sep, 1)[0].removesuffix(".py")
+    return None
+
+
 def is_standard_library(filename: str) -> bool:
     """Whether `filename` is a module of the standard library, frozen ones included."""
     if filename.startswith("<frozen "):
