@@ -25,8 +25,8 @@ pythons: $(TOOLS)
 	.ci/debian-root provide
 
 lint: $(TOOLS)
-	$(VENV)/bin/ruff check hooks tests local_extensions.py
-	$(VENV)/bin/ruff format --check hooks tests local_extensions.py
+	$(VENV)/bin/ruff check hooks scripts tests local_extensions.py
+	$(VENV)/bin/ruff format --check hooks scripts tests local_extensions.py
 	bash -n .ci/run
 	bash -n .ci/debian-root
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
