@@ -38,6 +38,7 @@ from tests.support._call_sites import (
     is_standard_library,
     is_toolkit,
     project_site,
+    standard_library_package,
     third_party_package,
 )
 from tests.support._tasks import place
@@ -72,7 +73,6 @@ _INCIDENTAL = frozenset(
 _TEST_TOOLS = frozenset({"coverage", "pytest", "_pytest", "pluggy", "debugpy", "pydevd"})
 # tempfile tries out the temporary directory by writing a file there, once per process.
 _INCIDENTAL_FUNCTIONS = frozenset({"_get_default_tempdir"})
-_STDLIB_DIR = os.path.dirname(os.__file__) + os.sep
 _IMPORT_MACHINERY = "<frozen importlib"
 # Files the kernel answers from memory, at once: reading them never waits for a disk.
 _KERNEL_FILES = ("/proc/", "/sys/", "/dev/null")
@@ -180,15 +180,7 @@ def _culprit(frame: FrameType | None) -> str | None:
             return None
         if not is_standard_library(filename):
             return project_site(frame) or f"{place(filename, frame.f_lineno)} in {code.co_name}"
-        if _package_of(filename) in _INCIDENTAL or code.co_name in _INCIDENTAL_FUNCTIONS:
+        if standard_library_package(filename) in _INCIDENTAL or code.co_name in _INCIDENTAL_FUNCTIONS:
             return None
         frame = frame.f_back
     return None
-
-
-def _package_of(filename: str) -> str:
-    """`logging` for .../logging/__init__.py, `importlib` for <frozen importlib._bootstrap>."""
-    if filename.startswith("<frozen "):
-        return filename.removeprefix("<frozen ").split(".")[0].rstrip(">")
-    relative = filename.removeprefix(_STDLIB_DIR)
-    return relative.split(os.sep)[0].removesuffix(".py")

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import unittest
 from types import FrameType
 
 from tests.support._tasks import place
 
 _STDLIB_DIR = os.path.dirname(os.__file__) + os.sep
 _TOOLKIT_DIR = os.path.dirname(__file__) + os.sep
-_ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
-_UNITTEST_DIR = os.path.dirname(unittest.__file__) + os.sep
 _THIRD_PARTY_MARKERS = (f"{os.sep}site-packages{os.sep}", f"{os.sep}dist-packages{os.sep}")
 # Every loop callback starts in this method: what lies beyond it on the stack runs the loop.
 _CALLBACK_START = asyncio.Handle._run.__code__
@@ -49,9 +46,11 @@ def is_toolkit(filename: str) -> bool:
     return filename.startswith(_TOOLKIT_DIR)
 
 
-def is_event_loop_machinery(filename: str) -> bool:
-    """Whether `filename` is asyncio's or unittest's: code that runs the test, not the test."""
-    return filename.startswith((_ASYNCIO_DIR, _UNITTEST_DIR))
+def standard_library_package(filename: str) -> str:
+    """`logging` for .../logging/__init__.py, `importlib` for <frozen importlib._bootstrap>."""
+    if filename.startswith("<frozen "):
+        return filename.removeprefix("<frozen ").split(".")[0].rstrip(">")
+    return filename.removeprefix(_STDLIB_DIR).split(os.sep, 1)[0].removesuffix(".py")
 
 
 def is_projects(filename: str) -> bool:

@@ -13,7 +13,7 @@ import gc
 import inspect
 import os
 import unittest
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from tests.support._loop_choice import LoopChoice, UnsupportedLoopError
 from tests.support._tasks import pending_tasks
@@ -205,26 +205,32 @@ class VirtualTimeTestCase(AsyncTestCase):
 
     def _callSetUp(self) -> None:
         runner = self._runner()
-        # From the class, unbound: a function set as a class attribute is not a method.
-        chosen = inspect.getattr_static(type(self), "loop_factory", None)
-        if isinstance(chosen, staticmethod | classmethod):
-            chosen = chosen.__get__(None, type(self))
-        described = f"sets loop_factory = {chosen!r}"
-        if getattr(runner, "_loop", None) is None:
-            factory = getattr(runner, "_loop_factory", None)
-            if factory != self._new_loop:
-                # A subclass's _setupAsyncioRunner, the 3.11 back-port of loop_factory.
-                chosen, described = factory, f"overrides _setupAsyncioRunner with {factory!r}"
+        factory = getattr(runner, "_loop_factory", None)
+        # A subclass's _setupAsyncioRunner (the 3.11 back-port of loop_factory), not started.
+        back_ported = getattr(runner, "_loop", None) is None and factory != self._new_loop
+        if back_ported:
+            chosen, described = factory, f"overrides _setupAsyncioRunner with {factory!r}"
+        else:
+            chosen = self._class_loop_factory()
+            described = f"sets loop_factory = {chosen!r}"
         try:
             self._loop_choice = LoopChoice.of(chosen)
         except UnsupportedLoopError as refused:
             raise TypeError(self._foreign_loop_message(described, refused)) from None
-        if getattr(runner, "_loop_factory", None) != self._new_loop:
+        if back_ported:
             runner = self._asyncioRunner = asyncio.Runner(debug=True, loop_factory=self._new_loop)
         if not isinstance(runner.get_loop(), VirtualTimeLoop):
             started = UnsupportedLoopError("its runner was started on another loop")
             raise TypeError(self._foreign_loop_message("builds its own runner", started))
         super()._callSetUp()
+
+    @classmethod
+    def _class_loop_factory(cls) -> Any:
+        # From the class, unbound: a function set as a class attribute is not a method.
+        chosen = inspect.getattr_static(cls, "loop_factory", None)
+        if isinstance(chosen, staticmethod | classmethod):
+            return chosen.__get__(None, cls)
+        return chosen
 
     def _foreign_loop_message(self, choice: str, reason: Exception) -> str:
         return (
