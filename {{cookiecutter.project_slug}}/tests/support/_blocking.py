@@ -180,7 +180,10 @@ def _culprit(frame: FrameType | None) -> str | None:
             return None
         if not is_standard_library(filename):
             return project_site(frame) or f"{place(filename, frame.f_lineno)} in {code.co_name}"
-        if standard_library_package(filename) in _INCIDENTAL or code.co_name in _INCIDENTAL_FUNCTIONS:
+        if (
+            standard_library_package(filename) in _INCIDENTAL
+            or code.co_name in _INCIDENTAL_FUNCTIONS
+        ):
             return None
         frame = frame.f_back
     return None
