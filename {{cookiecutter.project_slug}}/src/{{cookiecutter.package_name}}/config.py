@@ -36,15 +36,19 @@ class ConfigError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class _Rule:
-    """What a setting accepts: `allowed` says it in words, `read` gives the value or None."""
+    """What a setting accepts: `allowed` says it in words, `read` gives the value or None.
+
+    `shown` is how a value may appear in an error: as it is, unless it can hold a secret.
+    """
 
     allowed: str
     read: Callable[[str], Any]
+    shown: Callable[[str], str] = str
 
     def parse(self, source: str, text: str) -> Any:
         value = self.read(text)
         if value is None:
-            raise ConfigError(source, text, self.allowed)
+            raise ConfigError(source, self.shown(text), self.allowed)
         return value
 
 
@@ -84,10 +88,35 @@ def _plain(number: float) -> str:
     return f"{number:g}" if isinstance(number, float) else str(number)
 
 
+{%- if cookiecutter.job_store == "postgres" %}
+_DSN = re.compile(r"(postgres|postgresql)://|[A-Za-z_]+\s*=")
+# A password in a URL's user part or query, or in a key=value setting (quoted or not).
+_PASSWORDS = (
+    re.compile(r"(?<=://)([^:/?#@\s]*:)[^@/?#\s]*(?=@)"),
+    re.compile(r"(?<=[?&]password=)[^&#\s]*", re.IGNORECASE),
+    re.compile(r"(?<=password)(\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE),
+)
+
+
+def redact_password(dsn: str) -> str:
+    """`dsn` with any password in it replaced by ``***``, fit for a log or an error."""
+    user_part, query, keyword = _PASSWORDS
+    dsn = user_part.sub(lambda found: found[1] + "***", dsn)
+    dsn = query.sub("***", dsn)
+    return keyword.sub(lambda found: found[1] + "***", dsn)
+
+
+_DATABASE_URL = _Rule(
+    "a PostgreSQL URL (postgresql://user:password@host:5432/dbname) or key=value settings",
+    lambda text: text.strip() if _DSN.match(text.strip()) and text.isprintable() else None,
+    shown=redact_password,
+)
+{%- else %}
 _PATH = _Rule(
     "a file path (or :memory: for a store that is not kept)",
     lambda text: text if text.strip() and text.isprintable() else None,
 )
+{%- endif %}
 {%- if cookiecutter.web_framework != "none" %}
 _HOST = _Rule("a host name or IP address", lambda text: text.strip() or None)
 _PORT = _Rule(
@@ -97,9 +126,13 @@ _PORT = _Rule(
 {%- endif %}
 
 
-def _setting(default: Any, rule: _Rule, meaning: str, *, flag: bool = False) -> Any:
+def _setting(
+    default: Any, rule: _Rule, meaning: str, *, flag: bool = False, secret: bool = False
+) -> Any:
     return dataclasses.field(
-        default=default, metadata={"rule": rule, "meaning": meaning, "flag": flag}
+        default=default,
+        repr=not secret,
+        metadata={"rule": rule, "meaning": meaning, "flag": flag},
     )
 
 
@@ -125,8 +158,26 @@ class Settings:
     shutdown_grace_period: float = _setting(
         10.0, _seconds(0.001, 3600), "seconds queued and running jobs may take on shutdown"
     )
+{%- if cookiecutter.job_store == "postgres" %}
+    database_url: str = _setting(
+        "",
+        _DATABASE_URL,
+        "PostgreSQL database holding accepted jobs until they have run (required)",
+        secret=True,
+    )
+{%- else %}
     jobs_database: str = _setting(
         "jobs.sqlite3", _PATH, "SQLite file holding accepted jobs until they have run", flag=True
+    )
+{%- endif %}
+    worker_concurrency: int = _setting(
+        4, _count(1, 1_000), "jobs this process runs at the same time", flag=True
+    )
+    job_lease: float = _setting(
+        30.0,
+        _seconds(1, 3600),
+        "seconds a running job stays claimed without a heartbeat; after that any worker may"
+        " claim it again",
     )
     max_queued_jobs: int = _setting(
         10_000, _count(1, 1_000_000), "queued jobs at which new ones are refused"

@@ -8,11 +8,11 @@ can ask about later, and moves through `JobStatus`:
 
     queued ──claim──▶ running ──finish──▶ done | failed
        ▲                 │
-       └────release──────┘  (interrupted by shutdown, or found running after a crash)
+       └────release──────┘  (interrupted by shutdown, or its lease ran out: see `store.py`)
 
-A job is therefore run *at least once*: if the process dies mid-job, the job is queued again at
-the next start and run again. Make `Worker.process` safe to repeat, or record in your own
-system that a job's effect happened.
+A job is therefore run *at least once*: if the process dies mid-job, the job is claimed again
+and run again. Make `Worker.process` safe to repeat, or record in your own system that a job's
+effect happened.
 """
 
 from __future__ import annotations
@@ -56,13 +56,18 @@ class JobStatus(enum.StrEnum):
 
 @dataclasses.dataclass(frozen=True)
 class StoredJob:
-    """An accepted job as the store holds it: its id, its status, how often it was started."""
+    """An accepted job as the store holds it: its id, its status, how often it was started.
+
+    `owner` names the worker that claimed it last (None until a claim); with `attempts` it
+    identifies the claim, which is how a store fences a worker that lost its lease.
+    """
 
     id: str
     job: Job
     status: JobStatus = JobStatus.QUEUED
     attempts: int = 0
     error: str | None = None
+    owner: str | None = None
 
     def describe(self) -> dict[str, object]:
         """The job as the service shows it to clients and in its logs."""
