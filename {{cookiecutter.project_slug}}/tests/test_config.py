@@ -12,6 +12,11 @@ from {{ cookiecutter.package_name }}.config import ConfigError, Settings, settin
 PREFIX = "{{ cookiecutter.package_name | upper }}_"
 README = Path(__file__).resolve().parent.parent / "README.md"
 README_TABLE_HEADER = "| Variable | Flag | Default | Allowed | Meaning |"
+{%- if cookiecutter.job_store == "postgres" %}
+DATABASE_URL_ALLOWED = (
+    "a PostgreSQL URL (postgresql://user:password@host:5432/dbname) or key=value settings"
+)
+{%- endif %}
 
 
 def readme_settings_table() -> list[tuple[str, ...]]:
@@ -33,7 +38,13 @@ class SettingsTest(unittest.TestCase):
                 f"{PREFIX}LOG_FORMAT": "JSON",
                 f"{PREFIX}TICK_INTERVAL": "0.25",
                 f"{PREFIX}SHUTDOWN_GRACE_PERIOD": "30",
+{%- if cookiecutter.job_store == "postgres" %}
+                f"{PREFIX}DATABASE_URL": "postgresql://app@db.internal:5432/jobs",
+{%- else %}
                 f"{PREFIX}JOBS_DATABASE": "/var/lib/jobs.sqlite3",
+{%- endif %}
+                f"{PREFIX}WORKER_CONCURRENCY": "8",
+                f"{PREFIX}JOB_LEASE": "45",
                 f"{PREFIX}MAX_QUEUED_JOBS": "+500",
                 f"{PREFIX}MAX_JOB_DURATION": "1.5e2",
 {%- if cookiecutter.web_framework != "none" %}
@@ -50,7 +61,12 @@ class SettingsTest(unittest.TestCase):
         self.assertEqual(settings.log_format, "json")
         self.assertEqual(settings.tick_interval, 0.25)
         self.assertEqual(settings.shutdown_grace_period, 30.0)
+{%- if cookiecutter.job_store == "postgres" %}
+        self.assertEqual(settings.database_url, "postgresql://app@db.internal:5432/jobs")
+{%- else %}
         self.assertEqual(settings.jobs_database, "/var/lib/jobs.sqlite3")
+{%- endif %}
+        self.assertEqual((settings.worker_concurrency, settings.job_lease), (8, 45.0))
         self.assertEqual(settings.max_queued_jobs, 500)
         self.assertEqual(settings.max_job_duration, 150.0)
 {%- if cookiecutter.web_framework != "none" %}
@@ -89,7 +105,14 @@ class SettingsTest(unittest.TestCase):
             ("MAX_QUEUED_JOBS", "0", "a whole number from 1 to 1000000"),
             ("MAX_QUEUED_JOBS", "1e3", "a whole number from 1 to 1000000"),
             ("MAX_JOB_DURATION", "1e300", "a number of seconds from 0.001 to 86400"),
+{%- if cookiecutter.job_store == "postgres" %}
+            ("DATABASE_URL", "jobs.sqlite3", DATABASE_URL_ALLOWED),
+            ("DATABASE_URL", "mysql://root@db/jobs", DATABASE_URL_ALLOWED),
+{%- else %}
             ("JOBS_DATABASE", " ", "a file path (or :memory: for a store that is not kept)"),
+{%- endif %}
+            ("WORKER_CONCURRENCY", "0", "a whole number from 1 to 1000"),
+            ("JOB_LEASE", "0.5", "a number of seconds from 1 to 3600"),
 {%- if cookiecutter.web_framework != "none" %}
             ("PORT", "70000", "a TCP port from 0 to 65535 (0 picks a free one)"),
             ("PORT", "\uff18\uff10", "a TCP port from 0 to 65535 (0 picks a free one)"),
@@ -114,6 +137,24 @@ class SettingsTest(unittest.TestCase):
         self.assertEqual(settings.source_of("log_level"), "--log-level")
         self.assertEqual(settings.source_of("tick_interval"), f"{PREFIX}TICK_INTERVAL")
         self.assertEqual(settings.source_of("log_format"), f"{PREFIX}LOG_FORMAT")
+
+{%- if cookiecutter.job_store == "postgres" %}
+
+    def test_a_database_url_never_shows_its_password(self) -> None:
+        secret = "s3cr3t-pw"
+        for value in (
+            f"mysql://app:{secret}@db/jobs",
+            f"host=db password={secret} dbname=jobs\n",
+            f"host=db password = '{secret} with spaces'\n",
+            f"postgresql://app@db/jobs?password={secret}&sslmode=\n",
+        ):
+            with self.subTest(value=value), self.assertRaises(ConfigError) as caught:
+                Settings.from_env({f"{PREFIX}DATABASE_URL": value})
+            self.assertNotIn(secret, str(caught.exception))
+            self.assertIn("***", str(caught.exception))
+        settings = Settings.from_env({f"{PREFIX}DATABASE_URL": f"postgresql://app:{secret}@db/j"})
+        self.assertNotIn(secret, repr(settings))
+{%- endif %}
 
     def test_a_bad_flag_is_named_as_a_flag(self) -> None:
         with self.assertRaisesRegex(ConfigError, r"^--log-level='loud' is not valid"):

@@ -1,4 +1,5 @@
-"""The service's lifecycle on virtual time: readiness, the bounded queue, draining, crashes."""
+"""The service's lifecycle on virtual time: its phases, readiness, the bounded queue, draining
+a store of its own, handing a shared one over, crashes."""
 
 from __future__ import annotations
 
@@ -12,17 +13,34 @@ from {{ cookiecutter.package_name }}.clock import Clock
 from {{ cookiecutter.package_name }}.config import ConfigError, Settings
 from {{ cookiecutter.package_name }}.jobs import Job, JobStatus, ShuttingDownError
 from {{ cookiecutter.package_name }}.logs import JsonFormatter
-from {{ cookiecutter.package_name }}.service import Service
-from {{ cookiecutter.package_name }}.store import QueueFullError
+from {{ cookiecutter.package_name }}.service import Phase, Readiness, Service
+from {{ cookiecutter.package_name }}.store import JobStore, QueueFullError, StoreUnavailableError
 from tests.support import ServiceTestCase, VirtualTimeTestCase
 from tests.support.stores import MemoryJobStore
 
 TICK = 1.0
 GRACE = 10.0
 ROOM = 3
-# Half a tick after a tick is due, the worker has taken the jobs that were waiting.
-AFTER_FIRST_TICK = 1.5 * TICK
 SERVICE_LOGGER = "{{ cookiecutter.package_name }}.service"
+
+
+def leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    """The exceptions in `group` and in the groups nested in it."""
+    found: list[BaseException] = []
+    for exception in group.exceptions:
+        if isinstance(exception, BaseExceptionGroup):
+            found.extend(leaves(exception))
+        else:
+            found.append(exception)
+    return found
+
+
+class SharedMemoryJobStore(MemoryJobStore):
+    """A `MemoryJobStore` that says other replicas claim from it too, as PostgreSQL's does."""
+
+    @property
+    def shared(self) -> bool:
+        return True
 
 
 class ServiceTest(ServiceTestCase):
@@ -31,12 +49,13 @@ class ServiceTest(ServiceTestCase):
             tick_interval=TICK,
             shutdown_grace_period=GRACE,
             max_queued_jobs=ROOM,
+            worker_concurrency=1,
         )
 
     async def asyncSetUp(self) -> None:
         await super().asyncSetUp()
         self.done: list[str] = []
-        self.service.worker.on_job_ended.append(
+        self.service.on_job_ended.append(
             lambda job, status, seconds: self.done.append(job.job.name)
         )
 
@@ -44,41 +63,54 @@ class ServiceTest(ServiceTestCase):
         clock: Clock = self.clock
         self.assertIs(self.service.clock, clock)
 
-    async def test_a_submitted_job_is_stored_then_done_on_the_next_tick(self) -> None:
-        stored = await self.service.submit(Job("report"))
-        self.assertEqual(await self.store.get(stored.id), stored)
-        await self.clock.sleep(AFTER_FIRST_TICK)
-        done = await self.store.get(stored.id)
+    async def test_a_submitted_job_is_stored_and_done_without_waiting_for_a_tick(self) -> None:
+        stored = await self.service.submit(Job("report", duration=0.5))
+        self.assertEqual(await self.service.job(stored.id), stored)
+        await self.clock.sleep(0.5)
+        done = await self.service.job(stored.id)
         assert done is not None
         self.assertEqual(done.status, JobStatus.DONE)
+        self.assertEqual(self.clock.monotonic(), 0.5)
 
     async def test_a_full_queue_refuses_jobs_until_there_is_room(self) -> None:
+        await self.service.submit(Job("in hand", duration=2.0))
+        await self.clock.sleep(0)
         for number in range(ROOM):
             await self.service.submit(Job(f"job {number}"))
-        self.assertTrue(await self.service.queue_full())
+        self.assertEqual(await self.service.readiness(), Readiness.QUEUE_FULL)
+        self.assertEqual(await self.service.queue_depth(), ROOM)
         with self.assertRaises(QueueFullError):
             await self.service.submit(Job("one too many"))
-        await self.clock.sleep(AFTER_FIRST_TICK)
-        self.assertFalse(await self.service.queue_full())
+        await self.clock.sleep(2.0)
+        self.assertEqual(await self.service.readiness(), Readiness.READY)
         await self.service.submit(Job("now there is room"))
+
+    async def test_an_unreachable_store_makes_the_service_unready(self) -> None:
+        away = StoreUnavailableError("the database is restarting")
+        with mock.patch.object(self.store, "count_queued", side_effect=away):
+            self.assertEqual(await self.service.readiness(), Readiness.STORE_UNAVAILABLE)
+        self.assertEqual(await self.service.readiness(), Readiness.READY)
 
     async def test_shutdown_turns_unready_at_once_and_drains_the_whole_queue(self) -> None:
         await self.service.submit(Job("slow", duration=3.0))
-        await self.clock.sleep(AFTER_FIRST_TICK)
+        await self.clock.sleep(1.5)
         await self.service.submit(Job("queued", duration=2.0))
         asked_at = self.clock.monotonic()
 
         self.service.request_shutdown()
 
         self.assertFalse(self.service.ready)
+        self.assertEqual(self.service.phase, Phase.DRAINING)
+        self.assertEqual(await self.service.readiness(), Readiness.NOT_SERVING)
         await self.service_stopped()
+        self.assertEqual(self.service.phase, Phase.STOPPED)
         self.assertEqual(self.done, ["slow", "queued"])
-        self.assertEqual(self.clock.monotonic() - asked_at, TICK + 3.0 - AFTER_FIRST_TICK + 2.0)
+        self.assertEqual(self.clock.monotonic() - asked_at, 3.0 - 1.5 + 2.0)
         self.assertEqual(await self.store.unfinished(), [])
 
     async def test_what_the_grace_period_cuts_off_stays_queued_and_is_named_once(self) -> None:
         endless = await self.service.submit(Job("endless", duration=10 * GRACE))
-        await self.clock.sleep(AFTER_FIRST_TICK)
+        await self.clock.sleep(1.5)
         waiting = await self.service.submit(Job("waiting"))
         asked_at = self.clock.monotonic()
 
@@ -106,14 +138,17 @@ class ServiceTest(ServiceTestCase):
 
     async def test_a_second_request_stops_at_once(self) -> None:
         await self.service.submit(Job("endless", duration=10 * GRACE))
-        await self.clock.sleep(AFTER_FIRST_TICK)
+        await self.clock.sleep(1.5)
         asked_at = self.clock.monotonic()
 
         self.service.request_shutdown()
         self.service.request_shutdown()
+        self.assertEqual(self.service.phase, Phase.STOPPING)
         await self.service_stopped()
 
         self.assertEqual(self.clock.monotonic(), asked_at)
+        self.service.request_shutdown()
+        self.assertEqual(self.service.phase, Phase.STOPPED)
 
     async def test_no_job_is_accepted_once_shutdown_begins(self) -> None:
         self.service.request_shutdown()
@@ -127,8 +162,40 @@ class ServiceTest(ServiceTestCase):
             await self.service.submit(Job("doomed"))
             with self.assertRaises(ExceptionGroup) as caught:
                 await self.service_stopped()
-        self.assertEqual(caught.exception.exceptions, (crash,))
-        self.assertFalse(self.service.ready)
+        self.assertEqual(leaves(caught.exception), [crash])
+        self.assertEqual(self.service.phase, Phase.STOPPED)
+
+
+class SharedStoreServiceTest(ServiceTestCase):
+    """A replica of a shared store hands its jobs back on shutdown; it does not drain the queue."""
+
+    def make_settings(self) -> Settings:
+        return Settings(tick_interval=TICK, shutdown_grace_period=GRACE, worker_concurrency=1)
+
+    async def make_store(self) -> JobStore:
+        return SharedMemoryJobStore()
+
+    async def test_shutdown_releases_what_is_in_hand_and_names_it_with_the_queue_depth(
+        self,
+    ) -> None:
+        endless = await self.service.submit(Job("endless", duration=10 * GRACE))
+        await self.clock.sleep(1.5)
+        await self.service.submit(Job("for the others"))
+
+        with self.assertLogs(SERVICE_LOGGER, "WARNING") as logs:
+            self.service.request_shutdown()
+            await self.service_stopped()
+
+        [report] = [record for record in logs.records if "released" in record.msg]
+        self.assertIn(
+            "1 job(s) released unfinished to the other replicas:"
+            f" {endless.id} 'endless'; 2 job(s) queued",
+            report.getMessage(),
+        )
+        self.assertNotIn("next start", report.getMessage())
+        structured = json.loads(JsonFormatter().format(report))
+        self.assertEqual(structured["released_jobs"], [{"id": endless.id, "name": "endless"}])
+        self.assertEqual(structured["queue_depth"], 2)
 
 
 class RecordingServer:
@@ -172,7 +239,7 @@ class RequestServerTest(ServiceTestCase):
     async def asyncSetUp(self) -> None:
         self.done: list[str] = []
         await super().asyncSetUp()
-        self.service.worker.on_job_ended.append(
+        self.service.on_job_ended.append(
             lambda job, status, seconds: self.done.append(job.job.name)
         )
 
@@ -180,7 +247,7 @@ class RequestServerTest(ServiceTestCase):
         self,
     ) -> None:
         await self.service.submit(Job("in flight", duration=3.0))
-        await self.clock.sleep(AFTER_FIRST_TICK)
+        await self.clock.sleep(1.5)
 
         self.service.request_shutdown()
         await self.service_stopped()
@@ -215,6 +282,6 @@ class UnusableAddressTest(VirtualTimeTestCase):
         with self.assertRaises(ConfigError):
             await service.run(server)
 
-        self.assertFalse(service.ready)
+        self.assertEqual(service.phase, Phase.STOPPED)
         server.serve.assert_not_called()
         self.assertEqual([job.status for job in await store.unfinished()], [JobStatus.QUEUED])

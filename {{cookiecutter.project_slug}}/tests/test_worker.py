@@ -1,78 +1,111 @@
-"""The example worker on virtual time: exact ticks, jobs in order, failures contained, a drain."""
+"""The example worker on virtual time: jobs start at once, run side by side, keep their leases,
+fail alone, and are drained or handed over when the worker stops."""
 
 from __future__ import annotations
 
 import asyncio
+from unittest import mock
 
+from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.jobs import Job, JobStatus, StoredJob
+from {{ cookiecutter.package_name }}.store import StoreUnavailableError
 from {{ cookiecutter.package_name }}.worker import Worker
 from tests.support import VirtualTimeTestCase
 from tests.support.stores import MemoryJobStore
 
 TICK = 1.0
+LEASE = 30.0
 ROOM = 100
+WORKER_LOGGER = "{{ cookiecutter.package_name }}.worker"
 
 
 def names(jobs: list[StoredJob]) -> list[str]:
     return [stored.job.name for stored in jobs]
 
 
-class WorkerTest(VirtualTimeTestCase):
+class SharedMemoryJobStore(MemoryJobStore):
+    """A `MemoryJobStore` that says other processes claim from it too, as PostgreSQL's does."""
+
+    @property
+    def shared(self) -> bool:
+        return True
+
+
+class WorkerTestCase(VirtualTimeTestCase):
+    """Runs `self.worker` on `self.store` for each test; `concurrency` jobs at a time."""
+
     autojump = False
+    concurrency = 1
+
+    def make_store(self) -> MemoryJobStore:
+        return MemoryJobStore()
 
     async def asyncSetUp(self) -> None:
         await super().asyncSetUp()
-        self.store = MemoryJobStore()
-        self.worker = Worker(self.store, self.clock, TICK)
+        self.store = self.make_store()
         self.done: list[StoredJob] = []
         self.failed: list[StoredJob] = []
-        self.worker.on_job_ended.append(self.record)
-        self.running = asyncio.create_task(self.worker.run(), name="worker")
-        self.addAsyncCleanup(self.stop_worker)
+        self.worker, self.running = self.start_worker("first")
+
+    def start_worker(self, owner: str) -> tuple[Worker, asyncio.Task[None]]:
+        settings = Settings(
+            tick_interval=TICK, worker_concurrency=self.concurrency, job_lease=LEASE
+        )
+        worker = Worker(self.store, self.clock, settings, owner=owner)
+        worker.on_job_ended.append(self.record)
+        running = asyncio.create_task(worker.run(), name=f"worker {owner}")
+        self.addAsyncCleanup(self.stop, worker, running)
+        return worker, running
 
     def record(self, job: StoredJob, status: JobStatus, seconds: float) -> None:
         (self.failed if status is JobStatus.FAILED else self.done).append(job)
 
-    async def stop_worker(self) -> None:
-        if not self.running.done():
-            self.worker.stop()
-            await self.running
+    async def stop(self, worker: Worker, running: asyncio.Task[None]) -> None:
+        if not running.done():
+            worker.stop()
+            await running
 
     async def queue(self, *jobs: Job) -> list[str]:
         return [(await self.store.add(job, max_queued=ROOM)).id for job in jobs]
 
+    async def settle(self) -> None:
+        """Let everything due at this instant run, without moving time."""
+        await self.clock.advance(0)
+
+
+class WorkerTest(WorkerTestCase):
     async def test_ten_intervals_make_exactly_ten_ticks(self) -> None:
         await self.clock.advance(10 * TICK - 0.001)
         self.assertEqual(self.worker.ticks, 9)
         await self.clock.advance(0.001)
         self.assertEqual(self.worker.ticks, 10)
 
-    async def test_queued_jobs_are_done_on_the_next_tick_in_order(self) -> None:
+    async def test_a_queued_job_starts_at_once_without_waiting_for_a_tick(self) -> None:
+        await self.clock.advance(TICK / 4)
         await self.queue(Job("a"), Job("b"), Job("c"))
-        await self.clock.advance(TICK / 2)
-        self.assertEqual(self.done, [])
-        await self.clock.advance(TICK / 2)
+        await self.settle()
         self.assertEqual(names(self.done), ["a", "b", "c"])
+        self.assertEqual(self.worker.ticks, 0)
         self.assertEqual(await self.store.unfinished(), [])
 
-    async def test_a_slow_job_skips_the_ticks_it_overran_and_keeps_the_schedule(self) -> None:
+    async def test_ticks_keep_their_schedule_while_a_long_job_runs(self) -> None:
         await self.queue(Job("slow", duration=2.5 * TICK))
-        await self.clock.advance(3.9 * TICK)
-        self.assertEqual(self.worker.ticks, 1)
+        await self.clock.advance(2.5 * TICK)
         self.assertEqual(names(self.done), ["slow"])
-        await self.clock.advance(0.1 * TICK)
+        await self.clock.advance(0.5 * TICK - 0.001)
         self.assertEqual(self.worker.ticks, 2)
+        await self.clock.advance(0.001)
+        self.assertEqual(self.worker.ticks, 3)
 
     async def test_a_failing_job_fails_alone_even_with_system_exit(self) -> None:
-        failing_id, _ = await self.queue(Job("exits"), Job("next"))
-
         async def process(job: StoredJob) -> None:
             if job.job.name == "exits":
                 raise SystemExit(3)
 
         self.worker.process = process  # type: ignore[method-assign]
-        with self.assertLogs("{{ cookiecutter.package_name }}.worker", "ERROR") as logs:
-            await self.clock.advance(TICK)
+        with self.assertLogs(WORKER_LOGGER, "ERROR") as logs:
+            failing_id, _ = await self.queue(Job("exits"), Job("next"))
+            await self.settle()
         self.assertIn("failed", logs.output[0])
         self.assertEqual(names(self.failed), ["exits"])
         self.assertEqual(names(self.done), ["next"])
@@ -81,25 +114,107 @@ class WorkerTest(VirtualTimeTestCase):
         self.assertEqual((failed.status, failed.error), (JobStatus.FAILED, "SystemExit(3)"))
         self.assertFalse(self.running.done())
 
-    async def test_stop_drains_the_queue_without_waiting_for_a_tick(self) -> None:
+    async def test_stop_drains_a_store_of_its_own(self) -> None:
         await self.queue(Job("first", duration=5.0), Job("second", duration=1.0))
-        await self.clock.advance(TICK + 1.0)
+        await self.clock.advance(1.0)
         self.worker.stop()
         await self.clock.advance(5.0)
         await self.running
         self.assertEqual(names(self.done), ["first", "second"])
-        self.assertEqual(self.worker.ticks, 1)
+        self.assertEqual(await self.store.unfinished(), [])
 
     async def test_a_cancelled_job_goes_back_to_the_queue_in_its_place(self) -> None:
         long_id, later_id = await self.queue(Job("long", duration=60.0), Job("later"))
-        await self.clock.advance(TICK + 1.0)
-        with self.assertLogs("{{ cookiecutter.package_name }}.worker", "WARNING") as logs:
+        await self.clock.advance(1.0)
+        with self.assertLogs(WORKER_LOGGER, "WARNING") as logs:
             self.running.cancel()
             with self.assertRaises(asyncio.CancelledError):
                 await self.running
         self.assertIn("'long' interrupted and returned to the queue", logs.output[0])
         self.assertEqual(self.done, [])
+        self.assertEqual(names(self.worker.released), ["long"])
         unfinished = await self.store.unfinished()
         self.assertEqual([job.id for job in unfinished], [long_id, later_id])
         self.assertEqual([job.status for job in unfinished], [JobStatus.QUEUED] * 2)
         self.assertEqual(unfinished[0].attempts, 1)
+
+    async def test_an_unreachable_store_is_logged_once_and_work_resumes_when_it_is_back(
+        self,
+    ) -> None:
+        away = StoreUnavailableError("the database is restarting")
+        with (
+            mock.patch.object(self.store, "claim", side_effect=away),
+            self.assertLogs(WORKER_LOGGER, "INFO") as logs,
+        ):
+            await self.queue(Job("waits"))
+            await self.clock.advance(3 * TICK)
+            self.assertEqual(self.done, [])
+        await self.clock.advance(TICK)
+        self.assertEqual(names(self.done), ["waits"])
+        unreachable = [line for line in logs.output if "unavailable" in line]
+        self.assertEqual(len(unreachable), 1, logs.output)
+        self.assertFalse(self.running.done())
+
+
+class ConcurrencyTest(WorkerTestCase):
+    concurrency = 2
+
+    async def test_jobs_run_side_by_side_up_to_the_concurrency(self) -> None:
+        await self.queue(*(Job(f"job {n}", duration=2.0) for n in range(3)))
+        await self.clock.advance(2.0)
+        self.assertEqual(names(self.done), ["job 0", "job 1"])
+        await self.clock.advance(2.0)
+        self.assertEqual(names(self.done), ["job 0", "job 1", "job 2"])
+
+    async def test_a_freed_slot_takes_the_next_job_at_once(self) -> None:
+        await self.queue(Job("short", duration=1.0), Job("long", duration=5.0), Job("next"))
+        await self.clock.advance(1.0)
+        self.assertEqual(names(self.done), ["short", "next"])
+
+
+class SharedStoreTest(WorkerTestCase):
+    def make_store(self) -> MemoryJobStore:
+        return SharedMemoryJobStore()
+
+    async def test_stop_finishes_the_jobs_in_hand_and_leaves_the_queue_to_others(self) -> None:
+        await self.queue(Job("in hand", duration=5.0), Job("for the others"))
+        await self.clock.advance(1.0)
+        self.worker.stop()
+        await self.clock.advance(4.0)
+        await self.running
+        self.assertEqual(names(self.done), ["in hand"])
+        self.assertEqual(names(await self.store.unfinished()), ["for the others"])
+
+    async def test_a_heartbeat_keeps_a_long_job_from_other_workers(self) -> None:
+        [job_id] = await self.queue(Job("long", duration=4 * LEASE))
+        await self.settle()
+        self.start_worker("second")
+        await self.clock.advance(4 * LEASE)
+        self.assertEqual(names(self.done), ["long"])
+        done = await self.store.get(job_id)
+        assert done is not None
+        self.assertEqual((done.status, done.attempts, done.owner), (JobStatus.DONE, 1, "first"))
+
+    async def test_a_worker_that_lost_its_lease_stops_the_job_and_is_refused(self) -> None:
+        [job_id] = await self.queue(Job("long", duration=3 * LEASE))
+        await self.settle()
+        with (
+            mock.patch.object(self.store, "renew", side_effect=StoreUnavailableError("cut off")),
+            self.assertLogs(WORKER_LOGGER, "WARNING") as away,
+        ):
+            self.start_worker("second")
+            await self.clock.advance(LEASE + TICK)
+        self.assertIn("cannot renew the leases", away.output[0])
+        rescued = await self.store.get(job_id)
+        assert rescued is not None
+        self.assertEqual((rescued.owner, rescued.attempts), ("second", 2))
+
+        with self.assertLogs(WORKER_LOGGER, "WARNING") as logs:
+            await self.clock.advance(LEASE / 3)
+        self.assertIn("its lease was lost", logs.output[0])
+        self.assertIn("another worker holds it now", logs.output[1])
+        await self.clock.advance(3 * LEASE)
+        finished = await self.store.get(job_id)
+        assert finished is not None
+        self.assertEqual((finished.status, finished.owner), (JobStatus.DONE, "second"))
+        self.assertEqual(names(self.done), ["long"])

@@ -2,11 +2,13 @@
 
 It reads the settings (environment first, then flags), sets up logging, opens the job store and
 runs the `Service` on the real clock until SIGTERM or SIGINT{% if cookiecutter.web_framework != "none" %}, with the HTTP server of
-`web.py` as its `RequestServer`{% endif %}. Exit status: 0 after a clean
-shutdown, 1 when the service crashed (the traceback is logged), 2 for bad configuration or
-arguments: a value that does not parse, an address that cannot be listened on, a job database
-that cannot be opened. A configuration error is one line on standard error naming the variable
-or flag, the value and the cause.
+`web.py` as its `RequestServer`{% endif %}. This is the one place that chooses the job store
+({% if cookiecutter.job_store == "postgres" %}PostgreSQL, `postgres_store.py`{% else %}SQLite, `sqlite_store.py`{% endif %}); nothing else in the service knows which it is.
+
+Exit status: 0 after a clean shutdown, 1 when the service crashed (the traceback is logged), 2
+for bad configuration or arguments: a value that does not parse, an address that cannot be
+listened on, a job database that is missing or cannot be opened. A configuration error is one
+line on standard error naming the variable or flag, the value (never a password) and the cause.
 """
 
 from __future__ import annotations
@@ -14,25 +16,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import sqlite3
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from {{ cookiecutter.package_name }} import __version__
-from {{ cookiecutter.package_name }}.clock import SystemClock
+from {{ cookiecutter.package_name }}.clock import Clock, SystemClock
 from {{ cookiecutter.package_name }}.config import (
     ConfigError,
     Settings,
     describe_variables,
+{%- if cookiecutter.job_store == "postgres" %}
+    redact_password,
+{%- endif %}
     setting_docs,
 )
 from {{ cookiecutter.package_name }}.logs import configure_logging
+{%- if cookiecutter.job_store == "postgres" %}
+from {{ cookiecutter.package_name }}.postgres_store import PostgresJobStore
+{%- endif %}
 from {{ cookiecutter.package_name }}.signals import (
     leave_shutdown_signals_to_main_thread,
     shutdown_on_signals,
 )
-from {{ cookiecutter.package_name }}.store import SqliteJobStore
+{%- if cookiecutter.job_store == "sqlite" %}
+from {{ cookiecutter.package_name }}.sqlite_store import SqliteJobStore
+{%- endif %}
+from {{ cookiecutter.package_name }}.store import StoreUnavailableError
 
 EXIT_OK, EXIT_CRASH, EXIT_USAGE = 0, 1, 2
 
@@ -94,15 +104,9 @@ async def _serve(settings: Settings) -> None:
 
     executor = ThreadPoolExecutor(initializer=leave_shutdown_signals_to_main_thread)
     asyncio.get_running_loop().set_default_executor(executor)
-    try:
-        store = await SqliteJobStore.open(settings.jobs_database)
-    except sqlite3.Error as error:
-        allowed = f"a job database file this process can open and write ({error})"
-        raise ConfigError(
-            settings.source_of("jobs_database"), settings.jobs_database, allowed
-        ) from None
-    async with store:
-        service = Service(settings, SystemClock(), store)
+    clock = SystemClock()
+    async with await _open_store(settings, clock) as store:
+        service = Service(settings, clock, store)
 {%- if cookiecutter.web_framework == "none" %}
         with shutdown_on_signals(service.request_shutdown):
             await service.run()
@@ -110,6 +114,31 @@ async def _serve(settings: Settings) -> None:
         http = HttpServer(create_app(service), settings)
         with shutdown_on_signals(service.request_shutdown):
             await service.run(http)
+{%- endif %}
+
+{%- if cookiecutter.job_store == "postgres" %}
+
+
+async def _open_store(settings: Settings, clock: Clock) -> PostgresJobStore:
+    source, url = settings.source_of("database_url"), settings.database_url
+    if not url:
+        raise ConfigError(source, None, "a PostgreSQL URL; the service keeps its jobs there")
+    try:
+        return await PostgresJobStore.open(url, clock)
+    except StoreUnavailableError as error:
+        allowed = f"a PostgreSQL database this process can reach ({error})"
+        raise ConfigError(source, redact_password(url), allowed) from None
+{%- else %}
+
+
+async def _open_store(settings: Settings, clock: Clock) -> SqliteJobStore:
+    try:
+        return await SqliteJobStore.open(settings.jobs_database, clock)
+    except StoreUnavailableError as error:
+        allowed = f"a job database file this process can open and write ({error})"
+        raise ConfigError(
+            settings.source_of("jobs_database"), settings.jobs_database, allowed
+        ) from None
 {%- endif %}
 
 

@@ -29,8 +29,9 @@ MAX_PORT = 65535
 class ConfigError(ValueError):
     """A setting was given a value the service cannot use, by a variable or a flag (`source`)."""
 
-    def __init__(self, source: str, value: str, allowed: str) -> None:
-        super().__init__(f"{source}={value!r} is not valid: expected {allowed}")
+    def __init__(self, source: str, value: str | None, allowed: str) -> None:
+        problem = " is not set" if value is None else f"={value!r} is not valid"
+        super().__init__(f"{source}{problem}: expected {allowed}")
         self.source = source
 
 
@@ -86,9 +87,9 @@ def _ranged(
 
 def _plain(number: float) -> str:
     return f"{number:g}" if isinstance(number, float) else str(number)
-
-
 {%- if cookiecutter.job_store == "postgres" %}
+
+
 _DSN = re.compile(r"(postgres|postgresql)://|[A-Za-z_]+\s*=")
 # A password in a URL's user part or query, or in a key=value setting (quoted or not).
 _PASSWORDS = (
@@ -112,6 +113,8 @@ _DATABASE_URL = _Rule(
     shown=redact_password,
 )
 {%- else %}
+
+
 _PATH = _Rule(
     "a file path (or :memory: for a store that is not kept)",
     lambda text: text if text.strip() and text.isprintable() else None,
@@ -269,7 +272,7 @@ def setting_docs() -> list[SettingDoc]:
             name=field.name,
             variable=env_variable(field.name),
             flag=command_line_flag(field.name) if field.metadata["flag"] else None,
-            default=str(field.default),
+            default=str(field.default) or "(required)",
             allowed=field.metadata["rule"].allowed,
             meaning=field.metadata["meaning"],
         )

@@ -1,22 +1,29 @@
-"""The example worker: a periodic job that drains the job store, driven by the injected clock.
+"""The example worker: runs the jobs queued in a `JobStore`, several at once, on the injected clock.
 
-Every `tick_interval` seconds the worker claims the jobs queued in its `JobStore` and processes
-them one at a time, oldest first. Replace `Worker.process` with your own work; keep the patterns
-around it:
+The worker claims a job the moment it has a free slot and the store may have one: when the
+store says a job was added (`JobStore.watch`), when one of its own jobs ends, and at every
+tick, the fallback that also finds jobs whose lease ran out elsewhere. Up to `concurrency`
+jobs run at the same time, each in a task of its own. Replace `Worker.process` with your own
+work; keep the patterns around it:
 
 - **Time comes from the clock.** The worker never reads the time or sleeps by itself, so a test
   on virtual time knows exactly what ran: after ``advance(10 * tick_interval)``, ten ticks.
-- **Ticks keep their schedule.** Tick *n* is due at ``start + n * tick_interval``. A slow tick
-  delays the next one without shifting every later one, and ticks missed while busy are
-  skipped, not run in a burst.
+- **Ticks keep their schedule.** Tick *n* is due at ``start + n * tick_interval``; ticks missed
+  while busy are skipped, not run in a burst.
+- **A claim is a lease.** While a job runs, a heartbeat renews its lease every third of
+  `lease`. If the store says the lease was lost (the process froze longer than the lease, and
+  another worker took the job), the job is cancelled here: its new holder runs it. Whatever this
+  worker then tries to record for it is refused by the store, and logged.
 - **A failing job fails alone.** An exception from `process` (even `SystemExit`) marks that job
-  failed, with the error, and the worker goes on with the next.
+  failed, with the error, and the worker goes on with the others.
 - **Others can watch.** Each function in `on_job_ended` is called with every job that ends,
   its status and the seconds it took on the clock (the metrics use it).
-- **Stopping drains.** After `stop`, the worker works through every queued job without waiting
-  for the next tick, then returns. If it is cancelled instead (the shutdown grace period ran
-  out), the job in hand goes back to the store's queue; whatever is still queued stays in the
-  store for the next start.
+- **Stopping hands over or drains.** After `stop`, a worker of a shared store claims nothing
+  more and returns once its jobs in hand are done; a worker of a store of its own works through
+  the whole queue first. Cancelled instead (the grace period ran out), it puts each job in hand
+  back in the queue and lists them in `released`.
+- **The store may be away.** A claim, heartbeat or record that finds the store unreachable is
+  logged and tried again at the next tick or beat; the service keeps running.
 """
 
 from __future__ import annotations
@@ -24,68 +31,202 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
+import socket
+import uuid
 from collections.abc import Callable
 
 from {{ cookiecutter.package_name }}.clock import Clock, finished_within
+from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.jobs import JobStatus, StoredJob
-from {{ cookiecutter.package_name }}.store import JobStore
+from {{ cookiecutter.package_name }}.store import JobStore, LeaseLostError, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
 
-class Worker:
-    """Processes the jobs queued in `store` once every `tick_interval` seconds of `clock` time."""
+def worker_name() -> str:
+    """A name for this process's worker that no other replica has: host, pid and a nonce."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
-    def __init__(self, store: JobStore, clock: Clock, tick_interval: float) -> None:
-        self.store = store
+
+class Worker:
+    """Runs the jobs of `store` as `owner`, by the settings' ``tick_interval``,
+    ``worker_concurrency`` and ``job_lease``."""
+
+    def __init__(
+        self, store: JobStore, clock: Clock, settings: Settings, *, owner: str | None = None
+    ) -> None:
         self.ticks = 0
+        self.owner = owner or worker_name()
+        self.released: list[StoredJob] = []
         self.on_job_ended: list[Callable[[StoredJob, JobStatus, float], None]] = []
+        self._store = store
         self._clock = clock
-        self._tick_interval = tick_interval
-        self._stopping = asyncio.Event()
+        self._tick_interval = settings.tick_interval
+        self._concurrency = settings.worker_concurrency
+        self._lease = settings.job_lease
+        self._in_hand: dict[str, tuple[StoredJob, asyncio.Task[None]]] = {}
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self._store_was_away = False
 
     def stop(self) -> None:
-        """Process what is queued without waiting for a tick, then return from `run`."""
-        self._stopping.set()
+        """Claim no more (a shared store) or drain the queue (a store of its own), then return."""
+        self._stopping = True
+        self._wake.set()
 
     async def run(self) -> None:
-        """Tick until `stop` is called, then drain the queue."""
-        started = self._clock.monotonic()
-        tick = 1
-        while not self._stopping.is_set():
-            delay = max(started + tick * self._tick_interval - self._clock.monotonic(), 0.0)
-            if not await finished_within(self._clock, delay, self._stopping.wait()):
-                self.ticks += 1
-            await self._process_queued_jobs()
-            elapsed_ticks = (self._clock.monotonic() - started) / self._tick_interval
-            tick = max(tick + 1, math.floor(elapsed_ticks) + 1)
+        """Run jobs until `stop`; then finish as `stop` says."""
+        async with asyncio.TaskGroup() as jobs:
+            helpers = [
+                jobs.create_task(self._store.watch(self._wake.set), name="job store watch"),
+                jobs.create_task(self._renew_leases(), name="lease heartbeat"),
+            ]
+            try:
+                await self._claim_until_stopped(jobs)
+                if not self._store.shared:
+                    await self._drain(jobs)
+                while self._in_hand:
+                    await asyncio.wait([task for _, task in self._in_hand.values()])
+            finally:
+                for helper in helpers:
+                    helper.cancel()
 
     async def process(self, job: StoredJob) -> None:
         """Do the work of one job. This example only takes the time the job says it takes."""
         await self._clock.sleep(job.job.duration)
 
-    async def _process_queued_jobs(self) -> None:
-        while (job := await self.store.claim()) is not None:
-            await self._process_one(job)
+    async def _claim_until_stopped(self, jobs: asyncio.TaskGroup) -> None:
+        started = self._clock.monotonic()
+        tick = 1
+        while not self._stopping:
+            # Cleared before the claim, so that a wake-up arriving while it runs is kept.
+            self._wake.clear()
+            await self._claim_while_room(jobs)
+            delay = max(started + tick * self._tick_interval - self._clock.monotonic(), 0.0)
+            if not await finished_within(self._clock, delay, self._wake.wait()):
+                self.ticks += 1
+                elapsed_ticks = (self._clock.monotonic() - started) / self._tick_interval
+                tick = max(tick + 1, math.floor(elapsed_ticks) + 1)
 
-    async def _process_one(self, job: StoredJob) -> None:
+    async def _drain(self, jobs: asyncio.TaskGroup) -> None:
+        while True:
+            self._wake.clear()
+            if not await self._claim_while_room(jobs):
+                return
+            await self._wake.wait()
+
+    async def _claim_while_room(self, jobs: asyncio.TaskGroup) -> bool:
+        """Claim jobs into free slots; say whether the store may hold more than fitted."""
+        while len(self._in_hand) < self._concurrency:
+            try:
+                job = await self._store.claim(self.owner, self._lease)
+            except StoreUnavailableError as error:
+                self._store_away("claim jobs", error)
+                return False
+            self._store_back()
+            if job is None:
+                return False
+            task = jobs.create_task(self._run(job), name=f"job {job.id}")
+            self._in_hand[job.id] = (job, task)
+        return True
+
+    async def _run(self, job: StoredJob) -> None:
         logger.info("job %s %r started (attempt %d)", job.id, job.job.name, job.attempts)
         started = self._clock.monotonic()
         try:
             await self.process(job)
         except asyncio.CancelledError:
-            await self.store.release(job.id)
-            logger.warning("job %s %r interrupted and returned to the queue", job.id, job.job.name)
+            await self._hand_back(job)
             raise
         except (Exception, SystemExit, KeyboardInterrupt) as error:
-            await self.store.finish(job.id, error=repr(error))
             logger.exception("job %s %r failed", job.id, job.job.name)
-            self._ended(job, JobStatus.FAILED, started)
-            return
-        await self.store.finish(job.id)
-        logger.info("job %s %r done", job.id, job.job.name)
-        self._ended(job, JobStatus.DONE, started)
+            await self._record(job, JobStatus.FAILED, started, repr(error))
+        else:
+            logger.info("job %s %r done", job.id, job.job.name)
+            await self._record(job, JobStatus.DONE, started, None)
+        finally:
+            self._in_hand.pop(job.id, None)
+            self._wake.set()
 
-    def _ended(self, job: StoredJob, status: JobStatus, started: float) -> None:
+    async def _record(
+        self, job: StoredJob, status: JobStatus, started: float, failure: str | None
+    ) -> None:
+        try:
+            await self._store.finish(job, failure)
+        except LeaseLostError:
+            logger.warning(
+                "job %s %r ended here as %s, but its lease was lost and another worker claimed"
+                " it: the store refused this late outcome",
+                job.id,
+                job.job.name,
+                status.value,
+            )
+            return
+        except StoreUnavailableError as error:
+            logger.error(
+                "job %s %r ended as %s, but the job store could not record it (%s): it runs"
+                " again once its lease has run out",
+                job.id,
+                job.job.name,
+                status.value,
+                error,
+            )
+            return
         for listener in self.on_job_ended:
             listener(job, status, self._clock.monotonic() - started)
+
+    async def _hand_back(self, job: StoredJob) -> None:
+        try:
+            await self._store.release(job)
+        except LeaseLostError:
+            logger.warning(
+                "job %s %r stopped here; it was not returned to the queue, because another"
+                " worker holds it now",
+                job.id,
+                job.job.name,
+            )
+            return
+        except StoreUnavailableError as error:
+            logger.error(
+                "job %s %r stopped here; the job store could not take it back (%s): it runs"
+                " again once its lease has run out",
+                job.id,
+                job.job.name,
+                error,
+            )
+            return
+        self.released.append(job)
+        logger.warning("job %s %r interrupted and returned to the queue", job.id, job.job.name)
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await self._clock.sleep(self._lease / 3)
+            if not self._in_hand:
+                continue
+            held = [job for job, _ in self._in_hand.values()]
+            try:
+                lost = await self._store.renew(held, self._lease)
+            except StoreUnavailableError as error:
+                self._store_away("renew the leases of the jobs in hand", error)
+                continue
+            self._store_back()
+            for job in lost:
+                logger.warning(
+                    "job %s %r: its lease was lost (this process was too slow to renew it) and"
+                    " another worker may run it: cancelling it here",
+                    job.id,
+                    job.job.name,
+                )
+                if job.id in self._in_hand:
+                    self._in_hand[job.id][1].cancel()
+
+    def _store_away(self, doing: str, error: StoreUnavailableError) -> None:
+        if not self._store_was_away:
+            logger.error("the job store is unavailable, cannot %s: %s", doing, error)
+        self._store_was_away = True
+
+    def _store_back(self) -> None:
+        if self._store_was_away:
+            logger.info("the job store is reachable again")
+        self._store_was_away = False
