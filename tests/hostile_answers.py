@@ -102,6 +102,7 @@ REFUSED: list[tuple[str, str, str | None]] = [
     ("copyright_year", "{{ 2000 + 26 }}", TEMPLATE),
     ("python_version", "3.10", None),
     ("web_framework", "{{ 7 * 7 }}", None),
+    ("job_store", "{{ 'post' ~ 'gres' }}", None),
     ("license", "GPL-3.0", None),
 ]
 

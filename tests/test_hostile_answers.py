@@ -25,11 +25,16 @@ from cookiecutter.main import cookiecutter
 from copier import run_copy, run_recopy, run_update
 
 from tests.checks import assert_files_parse
-from tests.engines import git, isolated_env
+from tests.engines import REPO_ROOT, git, isolated_env
 from tests.environments import install, run_suite
 from tests.hostile_answers import ACCEPTED, MARKER, REFUSED, RUN_MARKER
 
 VALID = {"project_slug": "hostile-check", "package_name": "hostile_check"}
+QUESTIONS = [
+    name
+    for name in json.loads((REPO_ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
+    if not name.startswith("_")
+]
 
 
 @pytest.fixture
@@ -159,7 +164,8 @@ def test_cookiecutter_user_config_and_prompts_are_checked(
     )
     assert "Invalid description" in message
     # At a prompt the text is taken as typed; the pre-generation hook refuses it.
-    typed = ["Prompted", "", "", armed(RUN_MARKER, marker)] + [""] * 6
+    typed = ["Prompted", "", "", armed(RUN_MARKER, marker)]
+    typed += [""] * (len(QUESTIONS) - len(typed))
     with mock.patch("sys.stdin", io.StringIO("\n".join(typed) + "\n")):
         refused_by(cookiecutter, str(template), output_dir=str(tmp_path / "b"))
     assert list((tmp_path / "b").iterdir()) == []

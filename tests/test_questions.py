@@ -34,6 +34,7 @@ CONTRACT: list[tuple[str, str | None, list[str] | None]] = [
     ("author_email", "you@example.com", None),
     ("python_version", "3.11", ["3.11", "3.12", "3.13", "3.14", "3.15"]),
     ("web_framework", "aiohttp", ["aiohttp", "fastapi", "none"]),
+    ("job_store", "sqlite", ["sqlite", "postgres"]),
     ("license", "MIT", ["MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"]),
 ]
 

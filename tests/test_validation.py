@@ -75,6 +75,8 @@ BAD_CHOICES: list[tuple[str, str]] = [
     ("python_version", "3.10"),
     ("python_version", "3.16"),
     ("web_framework", "flask"),
+    ("job_store", "mysql"),
+    ("job_store", "Postgres"),
     ("license", "GPL-3.0"),
 ]
 
