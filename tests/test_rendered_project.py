@@ -18,6 +18,14 @@ FRAMEWORK_NAMES = {
     "aiohttp": ("aiohttp",),
     "fastapi": ("fastapi", "uvicorn", "starlette", "pydantic", "httpx"),
 }
+# What each job store adds to a project: its runtime dependencies, and its own files.
+STORE_DEPENDENCIES = {"sqlite": set(), "postgres": {"psycopg", "psycopg-pool"}}
+POSTGRES_FILES = (
+    "src/{package}/postgres_store.py",
+    "tests/support/postgres.py",
+    "tests/test_postgres_store.py",
+    "compose.yaml",
+)
 LICENSE_HEADINGS = {
     "MIT": "MIT License",
     "Apache-2.0": "Apache License",
@@ -55,7 +63,10 @@ def test_metadata_follows_the_answers(project: Path, options: dict[str, str]) ->
         "fastapi": {"fastapi", "prometheus-client", "uvicorn"},
         "none": set(),
     }[options.get("web_framework", "aiohttp")]
-    assert {re.split(r"[<>=!~ \[]", d)[0] for d in metadata["dependencies"]} == web_dependencies
+    store_dependencies = STORE_DEPENDENCIES[options.get("job_store", "sqlite")]
+    assert {re.split(r"[<>=!~ \[]", d)[0] for d in metadata["dependencies"]} == (
+        web_dependencies | store_dependencies
+    )
 
 
 def test_only_the_chosen_web_framework_appears_in_the_sources(
@@ -77,6 +88,20 @@ def test_only_the_chosen_web_framework_appears_in_the_sources(
             if name in path.read_text(encoding="utf-8").lower()
         ]
         assert not mentions, f"{framework} code in a {chosen} project: {mentions}"
+
+
+def test_only_the_chosen_job_store_appears(project: Path, options: dict[str, str]) -> None:
+    postgres = options.get("job_store", "sqlite") == "postgres"
+    package = options.get("package_name", project.name.replace("-", "_"))
+    for name in POSTGRES_FILES:
+        path = project / name.format(package=package)
+        assert path.is_file() == postgres, f"{name} in a {options.get('job_store')} project"
+    sources = [*project.rglob("*.py"), project / "pyproject.toml", project / "Dockerfile"]
+    mentions = [path for path in sources if "psycopg" in path.read_text(encoding="utf-8")]
+    assert bool(mentions) == postgres, f"psycopg in {mentions}"
+    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
+    # The image of a postgres project keeps no jobs of its own: no SQLite file, no volume.
+    assert ("VOLUME" in dockerfile) == ("_JOBS_DATABASE=" in dockerfile) == (not postgres)
 
 
 def test_the_chosen_license(project: Path, options: dict[str, str]) -> None:
