@@ -1,4 +1,8 @@
-"""The answer sets the suite renders: the defaults, and enough others to use every choice once."""
+"""The answer sets the suite renders: the defaults, and enough others to use every choice once.
+
+Each job store is rendered with aiohttp and with FastAPI, since the web app reports on the
+store's queue; `web_framework=none` has no HTTP side for the store to differ in.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +42,19 @@ OPTION_SETS: dict[str, dict[str, str]] = {
         "web_framework": "none",
         "license": "Proprietary",
     },
+    "py311-aiohttp-postgres": {
+        "project_name": "Order Router",
+        "python_version": "3.11",
+        "job_store": "postgres",
+    },
+    "py312-fastapi-postgres": {
+        "project_name": "Payout Scheduler",
+        "package_name": "payouts",
+        "python_version": "3.12",
+        "web_framework": "fastapi",
+        "job_store": "postgres",
+        "license": "Apache-2.0",
+    },
 }
 
 # The Pythons a project may ask for as its minimum, which it then supports with every later one.
@@ -56,21 +73,23 @@ def pythons_for(options: dict[str, str]) -> list[str]:
 
 
 def matrix(later: Iterable[str]) -> list[tuple[str, dict[str, str], str]]:
-    """(name, options, Python) to run: each answer set on its oldest Python, then each web
-    framework on each of the `later` Pythons not yet covered, by the first set that supports it.
+    """(name, options, Python) to run: each answer set on its oldest Python, then each pair of
+    web framework and job store on each of the `later` Pythons not yet covered, by the first set
+    that supports it.
 
-    Answer sets that differ only in names and licences never run the same (framework, Python)
-    pair twice beyond their oldest Python.
+    Answer sets that differ only in names and licences never run the same (framework, store,
+    Python) triple twice beyond their oldest Python.
     """
     runs = [(name, options, pythons_for(options)[0]) for name, options in OPTION_SETS.items()]
-    covered = {(_framework(options), version) for _, options, version in runs}
+    covered = {(_variant(options), version) for _, options, version in runs}
     for version in later:
         for name, options in OPTION_SETS.items():
-            if version in pythons_for(options) and (_framework(options), version) not in covered:
+            if version in pythons_for(options) and (_variant(options), version) not in covered:
                 runs.append((name, options, version))
-                covered.add((_framework(options), version))
+                covered.add((_variant(options), version))
     return runs
 
 
-def _framework(options: dict[str, str]) -> str:
-    return options.get("web_framework", "aiohttp")
+def _variant(options: dict[str, str]) -> tuple[str, str]:
+    """What makes two projects' code differ beyond names: the web framework and the job store."""
+    return options.get("web_framework", "aiohttp"), options.get("job_store", "sqlite")
