@@ -193,6 +193,26 @@ def test_changing_web_framework_on_update_switches_the_web_app_in_place(
     assert_tests_pass(project, tmp_path / "venv")
 
 
+@pytest.mark.parametrize(("before", "after"), [("sqlite", "postgres"), ("postgres", "sqlite")])
+def test_changing_job_store_on_update_switches_the_store_in_place(
+    versioned_template: Path, tmp_path: Path, before: str, after: str
+) -> None:
+    work = tmp_path / "work"
+    result = run_engine("copier", versioned_template, {"job_store": before}, work, work / "home")
+    assert result.returncode == 0, result.stderr
+    project = work / "my-async-service"
+    git(project, "init", "--quiet", "--initial-branch=main")
+    commit_all(project, "generated")
+
+    # The template README's own words for the switch, which `assert_store_switched` checks.
+    assert f"--data job_store={after}" in (versioned_template / "README.md").read_text("utf-8")
+    command = [str(BIN / "copier"), "update", "--defaults", "--quiet"]
+    run([*command, "--data", f"job_store={after}"], project, work / "home")
+
+    assert_store_switched(project, after)
+    assert_tests_pass(project, tmp_path / "venv")
+
+
 def test_the_readme_switch_relocks_and_ends_green_under_uv_sync_locked(
     versioned_template: Path, tmp_path: Path
 ) -> None:
@@ -264,6 +284,25 @@ def assert_switched(project: Path, web_framework: str) -> None:
     pyproject = read(project, "pyproject.toml")
     for framework in ("aiohttp", "fastapi"):
         assert (f'"{framework}>=' in pyproject) == (framework == web_framework), pyproject
+    assert files_with_conflicts(project) == []
+
+
+def assert_store_switched(project: Path, job_store: str) -> None:
+    """The project keeps its jobs where `job_store` says, as the template README describes.
+
+    The PostgreSQL store's module and tests, its dependencies, compose.yaml, CI's database
+    service and the DATABASE_URL setting come and go together; nothing is left in conflict.
+    """
+    postgres = job_store == "postgres"
+    postgres_files = ["src/my_async_service/postgres_store.py", "tests/test_postgres_store.py"]
+    postgres_files.append("compose.yaml")
+    assert [(project / name).is_file() for name in postgres_files] == [postgres] * 3
+    pyproject = read(project, "pyproject.toml")
+    assert ('"psycopg[binary]>=' in pyproject) == ('"psycopg-pool>=' in pyproject) == postgres
+    assert ("services:" in read(project, ".github/workflows/ci.yml")) == postgres
+    config = read(project, "src/my_async_service/config.py")
+    assert ("database_url: str" in config) == postgres
+    assert ("jobs_database: str" in config) == (not postgres)
     assert files_with_conflicts(project) == []
 
 
