@@ -6,13 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import find_initdb
 from tests.engines import snapshot_template
-from tests.interpreters import find_interpreter
+from tests.interpreters import DEBIAN_PYTHONS, find_interpreter
 from tests.option_sets import SUPPORTED_PYTHONS
 
 
 def pytest_report_header() -> list[str]:
-    """Where each Python the rendered projects run on comes from, or that it is missing."""
+    """Where each Python the rendered projects run on comes from, or that it is missing; and
+    the PostgreSQL server their postgres suites start, here and in the Debian root."""
     lines = []
     for version in SUPPORTED_PYTHONS:
         found = find_interpreter(version)
@@ -20,6 +22,11 @@ def pytest_report_header() -> list[str]:
         if found is not None and found.root is not None:
             where += f" in the Debian root {found.root}"
         lines.append(f"Python {version}: {where}")
+    lines.append(f"PostgreSQL server: {find_initdb(None) or 'missing'}")
+    in_root = [found for version in DEBIAN_PYTHONS if (found := find_interpreter(version))]
+    for found in in_root[:1]:
+        if found.root is not None:
+            lines.append(f"PostgreSQL server in the Debian root: {find_initdb(found) or 'missing'}")
     return lines
 
 

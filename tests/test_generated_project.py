@@ -5,6 +5,9 @@ web framework: every (framework, Python) pair is covered without running the sam
 for answers that differ only in names and licences (`tests.option_sets.matrix`). Python 3.14
 and 3.15 may come from the Debian root of `.ci/debian-root` (see `tests.interpreters`).
 
+A postgres project's suite tests its store against a real server, which it starts itself from
+PostgreSQL's binaries where it runs, on this machine or in the Debian root (`tests.databases`).
+
 Each project is installed from its lock into a fresh virtual environment (see
 `tests.environments`). On its oldest Python it runs the command its CI runs, `python -m tests
 --coverage`, which must pass its tests and its coverage threshold with the service's own
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import require_postgres
 from tests.engines import render
 from tests.environments import install, run_in, run_suite, suite_summary
 from tests.interpreters import Interpreter, require_interpreter
@@ -33,6 +37,8 @@ def test_the_generated_suite_passes(
     template: Path, tmp_path: Path, options: dict[str, str], version: str
 ) -> None:
     python = require_interpreter(version)
+    if options.get("job_store") == "postgres":
+        require_postgres(python)
     project = render("cookiecutter", template, options, tmp_path / "out", tmp_path / "home")
     # Coverage on the oldest Python of each answer set; on the others, the plain runner.
     measured = version == pythons_for(options)[0]

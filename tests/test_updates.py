@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import require_postgres
 from tests.engines import BIN, git, isolated_env, run_engine, snapshot_template
 from tests.environments import install, run_suite, suite_summary
 
@@ -197,6 +198,7 @@ def test_changing_web_framework_on_update_switches_the_web_app_in_place(
 def test_changing_job_store_on_update_switches_the_store_in_place(
     versioned_template: Path, tmp_path: Path, before: str, after: str
 ) -> None:
+    require_postgres(None)
     work = tmp_path / "work"
     result = run_engine("copier", versioned_template, {"job_store": before}, work, work / "home")
     assert result.returncode == 0, result.stderr
