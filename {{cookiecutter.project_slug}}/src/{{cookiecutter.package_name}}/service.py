@@ -214,28 +214,16 @@ class Service:
         await asyncio.wait([worker])
 
     async def _report_handover(self) -> None:
-        released = self._worker.released
         try:
-            waiting = await self._store.unfinished()
+            if self._store.shared:
+                self._report_to_other_replicas(await self._store.count_queued())
+            else:
+                self._report_unfinished(await self._store.unfinished())
         except StoreUnavailableError as error:
             logger.error("shutdown: the job store cannot be reached to count what waits: %s", error)
-            return
-        if self._store.shared:
-            self._report_to_other_replicas(released, waiting)
-        elif waiting:
-            named = _named(waiting)
-            logger.warning(
-                "%d accepted job(s) not run before shutdown; they stay queued in the job store and"
-                " run at the next start: %s",
-                len(waiting),
-                _listed(named),
-                extra={"fields": {"unfinished_jobs": named}},
-            )
 
-    def _report_to_other_replicas(
-        self, released: list[StoredJob], waiting: list[StoredJob]
-    ) -> None:
-        queued = sum(job.status is JobStatus.QUEUED for job in waiting)
+    def _report_to_other_replicas(self, queued: int) -> None:
+        released = self._worker.released
         if not released:
             logger.info("shutdown: no job in hand; %d job(s) queued for the other replicas", queued)
             return
@@ -246,6 +234,18 @@ class Service:
             _listed(named),
             queued,
             extra={"fields": {"released_jobs": named, "queue_depth": queued}},
+        )
+
+    def _report_unfinished(self, unfinished: list[StoredJob]) -> None:
+        if not unfinished:
+            return
+        named = _named(unfinished)
+        logger.warning(
+            "%d accepted job(s) not run before shutdown; they stay queued in the job store and"
+            " run at the next start: %s",
+            len(unfinished),
+            _listed(named),
+            extra={"fields": {"unfinished_jobs": named}},
         )
 
 
