@@ -2,7 +2,9 @@
 
 These tests take real time (each starts a Python process); they keep jobs and grace periods
 short. Where a test would wait for a process to start, the process is started for the whole
-class at once in `setUpClass`, so the processes start side by side.
+class at once in `setUpClass`, so the processes start side by side. Each process has a job
+database of its own ({% if cookiecutter.job_store == "postgres" %}a new PostgreSQL database{% else %}a new SQLite file{% endif %}, see `tests.support.process`) unless a test
+hands one process's database to the next.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ import urllib.error
 import urllib.request
 {%- endif %}
 
-from tests.support.process import ServiceProcess, started_for_class, stored_jobs
+from tests.support.process import (
+    STORE_CLASS,
+    STORE_MODULE,
+    ServiceProcess,
+    started_for_class,
+    stored_jobs,
+)
 
 PREFIX = "{{ cookiecutter.package_name | upper }}_"
 FAST = {
@@ -27,32 +35,40 @@ FAST = {
 {%- endif %}
 }
 GRACE_PERIOD = 3.0
+{%- if cookiecutter.job_store == "postgres" %}
+# In database URLs that a configuration error must show without it.
+PASSWORD = "s3cret"
+{%- endif %}
 
 
 def with_jobs(*durations: float) -> str:
-    """Child set-up code: queue jobs ``job-0``, ``job-1``, ... taking `durations` seconds."""
+    """Child set-up code: queue jobs ``job-0``, ``job-1``, ... taking `durations` seconds.
+
+    They are added as the job store opens, before the worker starts, in this order.
+    """
     return f"""
 from {{ cookiecutter.package_name }}.jobs import Job
-from {{ cookiecutter.package_name }}.service import Service
+from {STORE_MODULE} import {STORE_CLASS} as Store
 
-run = Service.run
+open_store = Store.open
 
-async def run_with_jobs(self, *servers):
+async def open_with_jobs(*args, **kwargs):
+    store = await open_store(*args, **kwargs)
     for number, duration in enumerate({list(durations)!r}):
-        await self.submit(Job("job-" + str(number), duration=duration))
-    await run(self, *servers)
+        await store.add(Job("job-" + str(number), duration=duration), max_queued=100)
+    return store
 
-Service.run = run_with_jobs
+Store.open = open_with_jobs
 """
 
 
-CRASHING_STORE = """
-from {{ cookiecutter.package_name }}.store import SqliteJobStore
+CRASHING_STORE = f"""
+from {STORE_MODULE} import {STORE_CLASS} as Store
 
-async def broken(self):
+async def broken(self, owner, lease):
     raise RuntimeError("the job store broke")
 
-SqliteJobStore.claim = broken
+Store.claim = broken
 """
 
 JOB_RAISING_SYSTEM_EXIT = """
@@ -65,17 +81,17 @@ Worker.process = process
 """
 
 # Keeps the process alive for a moment after "service stopped", to send it a late signal.
-SLOW_TO_EXIT = """
+SLOW_TO_EXIT = f"""
 import time
-from {{ cookiecutter.package_name }}.store import SqliteJobStore
+from {STORE_MODULE} import {STORE_CLASS} as Store
 
-close = SqliteJobStore.close
+close = Store.__aexit__
 
-async def slow_close(self):
+async def slow_close(self, *exc_info):
     time.sleep(0.3)
-    await close(self)
+    return await close(self, *exc_info)
 
-SqliteJobStore.close = slow_close
+Store.__aexit__ = slow_close
 """
 {%- if cookiecutter.web_framework != "none" %}
 
@@ -153,9 +169,15 @@ class ShutdownTest(unittest.TestCase):
 
         self.assertEqual(status, 0, service.output)
         self.assertIn("'job-0' interrupted and returned to the queue", service.output)
+{%- if cookiecutter.job_store == "postgres" %}
+        # The queue is shared: the job is the other replicas' now, not this process's next start.
+        self.assertIn("1 job(s) released unfinished to the other replicas", service.output)
+        self.assertNotIn("next start", service.output)
+{%- else %}
         self.assertIn("1 accepted job(s) not run before shutdown", service.output)
+{%- endif %}
         self.assertLess(time.monotonic() - started, GRACE_PERIOD / 2)
-        [(name, state, _)] = stored_jobs(service.jobs_database).values()
+        [(name, state, _)] = stored_jobs(service.database).values()
         self.assertEqual((name, state), ("job-0", "queued"))
 
     def test_signals_after_the_service_stopped_do_not_change_the_exit_status(self) -> None:
@@ -174,24 +196,46 @@ class ShutdownTest(unittest.TestCase):
         self.assertEqual(service.wait(), 0, service.output)
         self.assertIn("SystemExit: 3", service.output)
         self.assertNotIn("never retrieved", service.output)
-        states = sorted(state for _, state, _ in stored_jobs(service.jobs_database).values())
+        states = sorted(state for _, state, _ in stored_jobs(service.database).values())
         self.assertEqual(states, ["failed", "failed"])
 
 
 class RestartTest(unittest.TestCase):
-    def test_jobs_running_when_the_process_is_killed_run_again_at_the_next_start(self) -> None:
-        with ServiceProcess(env=FAST, setup_code=with_jobs(0.3, 0, 0)) as first:
+{%- if cookiecutter.job_store == "postgres" %}
+    def test_a_killed_replicas_running_job_runs_again_once_its_lease_has_run_out(self) -> None:
+        # One job at a time, so that the jobs run in order; the killed process's lease is long
+        # enough to see that the next process leaves the job alone until the lease runs out.
+        first_env = {**FAST, f"{PREFIX}WORKER_CONCURRENCY": "1", f"{PREFIX}JOB_LEASE": "3"}
+        second_env = {**FAST, f"{PREFIX}WORKER_CONCURRENCY": "1", f"{PREFIX}JOB_LEASE": "1"}
+        with ServiceProcess(env=first_env, setup_code=with_jobs(0.3, 0, 0)) as first:
             first.wait_for_log("'job-0' started")
             first.send_signal(signal.SIGKILL)
             self.assertEqual(first.wait(), -signal.SIGKILL)
-            env = {**FAST, f"{PREFIX}JOBS_DATABASE": first.jobs_database}
-            with ServiceProcess(env=env) as second:
+            with ServiceProcess(env=second_env, database=first.database) as second:
+                second.wait_for_log("'job-0' done", timeout=15)
+                second.send_signal(signal.SIGTERM)
+                self.assertEqual(second.wait(), 0, second.output)
+            jobs = sorted(stored_jobs(first.database).values())
+        self.assertEqual(jobs, [("job-0", "done", 2), ("job-1", "done", 1), ("job-2", "done", 1)])
+        started = [line.split("'")[1] for line in second.output.splitlines() if "' started" in line]
+        self.assertEqual(started, ["job-1", "job-2", "job-0"], second.output)
+        self.assertIn("'job-0' started (attempt 2)", second.output)
+{%- else %}
+    def test_jobs_running_when_the_process_is_killed_run_again_at_the_next_start(self) -> None:
+        # One job at a time, so that the jobs after the killed one are still queued.
+        env = {**FAST, f"{PREFIX}WORKER_CONCURRENCY": "1"}
+        with ServiceProcess(env=env, setup_code=with_jobs(0.3, 0, 0)) as first:
+            first.wait_for_log("'job-0' started")
+            first.send_signal(signal.SIGKILL)
+            self.assertEqual(first.wait(), -signal.SIGKILL)
+            with ServiceProcess(env=env, database=first.database) as second:
                 second.wait_for_log("1 job\\(s\\) were running")
                 second.wait_for_log("'job-2' done")
                 second.send_signal(signal.SIGTERM)
                 self.assertEqual(second.wait(), 0, second.output)
-            jobs = sorted(stored_jobs(first.jobs_database).values())
+            jobs = sorted(stored_jobs(first.database).values())
         self.assertEqual(jobs, [("job-0", "done", 2), ("job-1", "done", 1), ("job-2", "done", 1)])
+{%- endif %}
 
 
 class FailureTest(unittest.TestCase):
@@ -215,13 +259,19 @@ class FailureTest(unittest.TestCase):
         }
 
     @classmethod
-    def configuration_errors(cls) -> dict[str, tuple[str, str, str | None]]:
-        """Each error's variable, value and child set-up code."""
+    def configuration_errors(cls) -> dict[str, tuple[str, str | None, str | None]]:
+        """Each error's variable, value (None: not set) and child set-up code."""
         return {
             "bad number": ("TICK_INTERVAL", "soon", None),
             "denormal": ("TICK_INTERVAL", "5e-324", None),
             "fullwidth": ("MAX_QUEUED_JOBS", "\uff11\uff10", None),
+{%- if cookiecutter.job_store == "postgres" %}
+            "no database": ("DATABASE_URL", None, None),
+            "not postgres": ("DATABASE_URL", f"mysql://u:{PASSWORD}@127.0.0.1/db", None),
+            "closed port": ("DATABASE_URL", f"postgresql://u:{PASSWORD}@127.0.0.1:1/db", None),
+{%- else %}
             "no such directory": ("JOBS_DATABASE", "/nonexistent/dir/jobs.sqlite3", None),
+{%- endif %}
 {%- if cookiecutter.web_framework != "none" %}
             "port in use": ("PORT", str(cls.busy_port.getsockname()[1]), None),
             "unknown host": ("HOST", "no-such-host.invalid", None),
@@ -247,6 +297,21 @@ class FailureTest(unittest.TestCase):
         for name, (variable, value, _) in self.configuration_errors().items():
             with self.subTest(name):
                 service = self.processes[name]
-                self.assertEqual(service.wait(), 2, service.output)
+                # Connecting to a database that is not there may take the store a few seconds.
+                self.assertEqual(service.wait(timeout=15), 2, service.output)
                 [line] = service.output.splitlines()
-                self.assertIn(f"configuration error: {PREFIX}{variable}={value!r}", line)
+                self.assertIn(f"configuration error: {PREFIX}{variable}{_shown(value)}", line)
+{%- if cookiecutter.job_store == "postgres" %}
+                self.assertNotIn(PASSWORD, service.output)
+{%- endif %}
+
+
+def _shown(value: str | None) -> str:
+    """How a configuration error names the value it refused, after the variable's name."""
+    if value is None:
+        return " is not set"
+{%- if cookiecutter.job_store == "postgres" %}
+    if PASSWORD in value:
+        return "="  # and then the value without its password, whichever way it is hidden
+{%- endif %}
+    return f"={value!r}"
