@@ -62,6 +62,8 @@ class WorkerTestCase(VirtualTimeTestCase):
 
     async def stop(self, worker: Worker, running: asyncio.Task[None]) -> None:
         if not running.done():
+            # Jobs still in hand end on their own time: let the clock jump to it.
+            self.clock.autojump = True
             worker.stop()
             await running
 

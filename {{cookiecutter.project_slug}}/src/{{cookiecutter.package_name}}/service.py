@@ -173,9 +173,13 @@ class Service:
         `RequestServer`); it is the first thing to start, so an address it cannot listen on
         raises `config.ConfigError` before the service has done anything else.
         """
-        try:
-            if server is not None:
+        if server is not None:
+            try:
                 await server.listen()
+            except BaseException:
+                self._enter(Phase.STOPPED)
+                raise
+        try:
             async with asyncio.TaskGroup() as group:
                 self._worker_task = group.create_task(self._worker.run(), name="worker")
                 if server is not None:

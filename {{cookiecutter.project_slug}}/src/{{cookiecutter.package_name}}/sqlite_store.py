@@ -65,6 +65,7 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
+_JOBS_TABLE = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'"
 
 _COLUMNS = "id, name, duration, status, attempts, error, owner"
 # The oldest claimable job: each half is one search of the index on (status, seq), the second
@@ -274,6 +275,7 @@ class SqliteJobStore:
 def _migrate(db: sqlite3.Connection) -> None:
     """Bring the schema to `SCHEMA_VERSION`, inside the caller's write transaction."""
     version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    created = version == 0 and db.execute(_JOBS_TABLE).fetchone() is None
     if version > SCHEMA_VERSION:
         raise StoreUnavailableError(
             f"the job database has schema version {version}, written by a newer release of"
@@ -285,7 +287,12 @@ def _migrate(db: sqlite3.Connection) -> None:
     if version < SCHEMA_VERSION:
         # PRAGMA takes no parameters; the version is this module's own integer.
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        logger.info("job database schema upgraded from version %d to %d", version, SCHEMA_VERSION)
+        if created:
+            logger.debug("job database created at schema version %d", SCHEMA_VERSION)
+        else:
+            logger.info(
+                "job database schema upgraded from version %d to %d", version, SCHEMA_VERSION
+            )
 
 
 @contextlib.contextmanager
