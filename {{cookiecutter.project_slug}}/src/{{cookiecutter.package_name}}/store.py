@@ -15,9 +15,16 @@ store's `Clock`, and renews the lease (`renew`) while the job runs. A job whose 
 because its process was killed or froze, is claimable again by any worker, as if it were queued.
 Each claim counts an attempt, and the pair (owner, attempt) fences the job: `finish`, `release`
 and `renew` act only for the claim that is current, so a worker that lost its lease cannot
-overwrite what the job's new holder does. They raise `LeaseLostError` instead, and the worker
-says so in its log. A job therefore runs *at least once*, and may run twice when a worker froze
-past its lease.
+overwrite what the job's new holder does. `finish` and `release` raise `LeaseLostError`
+instead, `renew` returns the claims it found lost, and the worker says so in its log. A claim
+stays current until another one takes the job: a worker whose lease ran out while nobody
+claimed the job still records its outcome. A job therefore runs *at least once*, and may run
+twice when a worker froze past its lease.
+
+**Time.** Deadlines are read from the injected `Clock`'s wall-clock time (`now()`, UTC), not
+from a database's clock, so a test on virtual time runs a lease out at once. Replicas that share
+a store compare their own clocks with each other's deadlines: keep their clocks in agreement
+(NTP) to well within a lease.
 """
 
 from __future__ import annotations
