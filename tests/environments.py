@@ -8,8 +8,10 @@ exists, and runs, only inside that root: pass the same interpreter to `run_suite
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 from pathlib import Path
 
@@ -55,9 +57,11 @@ def run_suite(
     """Run the project's own runner, ``python -m tests *args``, as its README says to.
 
     Several projects' suites run at once here on two cores, at the toolkit's own defaults: its
-    slow-callback check counts CPU time, which a crowded machine does not stretch.
+    slow-callback check counts CPU time, which a crowded machine does not stretch. The timeout
+    only stops a suite that hangs: a postgres project's end-to-end tests take about two minutes
+    on a busy machine.
     """
-    return run_in(interpreter, [python, "-m", "tests", *args], project, timeout=120)
+    return run_in(interpreter, [python, "-m", "tests", *args], project, timeout=360)
 
 
 def run_in(
@@ -66,11 +70,28 @@ def run_in(
     cwd: Path,
     timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `argv` in `cwd` where `interpreter` lives (None: here), capturing its output."""
+    """Run `argv` in `cwd` where `interpreter` lives (None: here), capturing its output.
+
+    The command runs in a process group of its own, which is killed whole if it times out or
+    the suite is interrupted: a project's runner re-executes itself in development mode, and
+    its tests start services and database clusters, none of which may outlive the test.
+    """
     command = interpreter.command(argv, cwd) if interpreter else [str(arg) for arg in argv]
-    return subprocess.run(
-        command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    with subprocess.Popen(
+        command,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def suite_summary(output: str) -> tuple[int, int, int] | None:
