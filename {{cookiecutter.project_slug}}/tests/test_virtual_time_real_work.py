@@ -8,11 +8,13 @@ import contextlib
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 import unittest
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tests.support import AsyncTestCase, VirtualTimeTestCase
 from tests.support._child_runs import ChildRunTestCase, run_child
@@ -172,6 +174,19 @@ class OutsideWorkOnVirtualTime(_OutsideWork, VirtualTimeTestCase):
             await asyncio.sleep(3600)
             self.assertLess(time.perf_counter() - started, 0.5)
 
+    async def test_a_unix_socket_to_an_outside_peer_holds_time_back_while_open(self) -> None:
+        # The kernel counts no bytes written on a Unix socket: an open one may always be owed
+        # an answer, as a database reached through its socket file would be.
+        loop = asyncio.get_running_loop()
+        ours, theirs = socket.socketpair()
+        self.addCleanup(theirs.close)
+        self.addCleanup(ours.close)
+        loop.add_reader(ours.fileno(), lambda: None)
+        self.addCleanup(loop.remove_reader, ours.fileno())
+        started = time.perf_counter()
+        await asyncio.sleep(0.05)
+        self.assertGreaterEqual(time.perf_counter() - started, 0.05)
+
 
 def _answer_slowly(listener: socket.socket) -> None:
     connection, _ = listener.accept()
@@ -179,6 +194,151 @@ def _answer_slowly(listener: socket.socket) -> None:
         request = connection.recv(100)
         time.sleep(0.02)
         connection.sendall(request.upper())
+
+
+# A peer in a process of its own, as a database server is: one answer per request line, at
+# once, but "slow" after 0.3 s, and "notify-later" followed 0.1 s later by a line unasked for.
+_PEER = """
+import socketserver, time
+
+class Peer(socketserver.StreamRequestHandler):
+    def handle(self):
+        for request in self.rfile:
+            if request == b"slow\\n":
+                time.sleep(0.3)
+            self.wfile.write(request.upper())
+            if request == b"notify-later\\n":
+                time.sleep(0.1)
+                self.wfile.write(b"NOTIFICATION\\n")
+
+socketserver.ThreadingTCPServer.daemon_threads = True
+with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Peer) as server:
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+"""
+
+
+def _stop(peer: subprocess.Popen[str]) -> None:
+    peer.kill()
+    peer.wait()
+    if peer.stdout is not None:
+        peer.stdout.close()
+
+
+class PeerInAnotherProcess(VirtualTimeTestCase):
+    """Real time flows while a peer outside the loop owes an answer, not for an open socket."""
+
+    deadlock_timeout = _DEADLOCK_TIMEOUT
+    address: ClassVar[tuple[str, int]]
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        # Started outside the loop: a subprocess of the loop's own would be real work itself.
+        peer = subprocess.Popen([sys.executable, "-c", _PEER], stdout=subprocess.PIPE, text=True)
+        cls.addClassCleanup(_stop, peer)
+        assert peer.stdout is not None
+        cls.address = ("127.0.0.1", int(peer.stdout.readline()))
+
+    async def connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await asyncio.open_connection(*self.address)
+        self.addAsyncCleanup(writer.wait_closed)
+        self.addCleanup(writer.close)
+        return reader, writer
+
+    async def assert_sleep_jumps(self, seconds: float, real_at_most: float = 1.0) -> None:
+        started, real_started = self.clock.monotonic(), time.perf_counter()
+        await asyncio.sleep(seconds)
+        self.assertAlmostEqual(self.clock.monotonic() - started, seconds, places=6)
+        self.assertLess(time.perf_counter() - real_started, real_at_most)
+
+    async def test_an_idle_connection_lets_time_jump(self) -> None:
+        reader, writer = await self.connect()
+        await self.assert_sleep_jumps(5)
+        writer.write(b"ping\n")
+        self.assertEqual(await reader.readline(), b"PING\n")
+        await self.assert_sleep_jumps(5)
+
+    async def test_an_answer_within_the_timeout_is_not_cut_short(self) -> None:
+        reader, writer = await self.connect()
+        await self.assert_sleep_jumps(5)
+        asked, real_asked = self.clock.monotonic(), time.perf_counter()
+        writer.write(b"slow\n")
+        async with asyncio.timeout(1):
+            self.assertEqual(await reader.readline(), b"SLOW\n")
+        waited = time.perf_counter() - real_asked
+        # Virtual time flowed at the pace of real time while the peer took its 0.3 s.
+        self.assertGreater(self.clock.monotonic() - asked, 0.1)
+        self.assertLessEqual(self.clock.monotonic() - asked, waited + 0.01)
+        await self.assert_sleep_jumps(5)
+
+    async def listen(self) -> socket.socket:
+        """A connection that has sent "listen" and read its answer, as psycopg does both:
+        send, then register a reader and wait for it, then read."""
+        loop = asyncio.get_running_loop()
+        sock = socket.socket()
+        self.addCleanup(sock.close)
+        sock.setblocking(False)
+        await loop.sock_connect(sock, self.address)
+        await loop.sock_sendall(sock, b"listen\n")
+        await _readable(sock)
+        self.assertEqual(sock.recv(100), b"LISTEN\n")
+        return sock
+
+    def in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(work)
+        self.addAsyncCleanup(_cancel, task)
+        return task
+
+    async def test_a_reader_waiting_for_notifications_lets_time_jump(self) -> None:
+        sock = await self.listen()
+        notified = self.in_background(_readable(sock))
+        await self.assert_sleep_jumps(5)
+        self.assertFalse(notified.done())
+
+    async def test_a_reader_that_wakes_every_tenth_of_a_second_lets_time_jump(self) -> None:
+        # As psycopg's notifies() waits: a reader and a 0.1 s timer on one future, both dropped
+        # and set again each time. Every wake-up is a jump; a quiet peer adds no real time to it.
+        sock = await self.listen()
+        loop = asyncio.get_running_loop()
+
+        async def wait_for_notifications() -> None:
+            while True:
+                woken: asyncio.Future[None] = loop.create_future()
+                loop.add_reader(sock.fileno(), _resolve, woken)
+                timer = loop.call_later(0.1, _resolve, woken)
+                try:
+                    await woken
+                finally:
+                    timer.cancel()
+                    loop.remove_reader(sock.fileno())
+
+        self.in_background(wait_for_notifications())
+        # 200 wake-ups need a few tens of milliseconds of CPU, which a loaded machine stretches.
+        await self.assert_sleep_jumps(20, real_at_most=2.0)
+
+    async def test_a_quiet_peer_is_waited_for_when_no_timer_is_left(self) -> None:
+        # Nothing is owed, yet the peer may still speak (a notification): no deadlock.
+        reader, writer = await self.connect()
+        writer.write(b"notify-later\n")
+        self.assertEqual(await reader.readline(), b"NOTIFY-LATER\n")
+        self.assertEqual(await reader.readline(), b"NOTIFICATION\n")
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _readable(sock: socket.socket) -> None:
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+    loop.add_reader(sock.fileno(), _resolve, ready)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(sock.fileno())
 
 
 class PhaseTests(VirtualTimeTestCase):

@@ -158,7 +158,8 @@ class LoopCore(asyncio.SelectorEventLoop):
         else:
             self._busy_iterations = 0
             events = self._idle_wait()
-        self._process_events(events)
+        if events:
+            self._process_events(events)
         timers = self._timers
         if timers:
             now = self._now_ns()

@@ -14,13 +14,22 @@ The rule for a jump, checked each time the loop runs out of ready callbacks:
    virtual time flows at the pace of real time up to the next deadline, never past it. So
    `wait_for(to_thread(time.sleep, 0.05), 1)` succeeds, as it would on a real loop.
 2. Work outside the loop is real work too (`wait_for_outside_work`, on by default): a thread
-   the test started that is alive and not an idle pool worker, and a socket or pipe whose other
-   end this loop does not serve (a database, a broker, a server in a thread or another
-   process). While any is there, the loop waits as in 1, so a query that a real server answers
-   within its timeout is never cut short. Turned off, such work gets only the `io_grace` poll.
+   the test started that is alive and not an idle pool worker, and a peer outside the loop (a
+   database, a broker, a server in a thread or another process) that owes the test an answer.
+   A TCP connection owes one from a write until it next becomes readable, as Linux's
+   `TCP_INFO` counters tell, writes made in C included (see `_outside`); a Unix socket, a pipe,
+   or a connection where the kernel cannot tell, owes one for as long as the loop watches it.
+   While any is there, the loop waits as in 1, so a query that a real server answers within
+   its timeout is never cut short. A quiet peer (an idle or pooled connection, one waiting for
+   notifications) holds no time back: the loop jumps over it, and waits for it in real time
+   only when no timer is left, since it may still speak unasked. Turned off, outside work is
+   never waited for, and gets only the `io_grace` poll.
 3. Then I/O. If the loop watches any socket or pipe besides its own wake-up pipe, it polls
    them for `io_grace` seconds of real time (0.01 s by default); whatever arrives is handled
-   before time moves. Peers on the same loop answer within that poll.
+   before time moves. Peers on the same loop answer within that poll. Quiet outside peers
+   alone get a zero-time look instead, but the whole poll right after the loop waited for
+   outside work, so what an answer set off (a notification on another connection) arrives
+   before time moves on.
 4. Then the jump, to the earliest of: the next timer, and the target of any pending
    `clock.advance()`. With `autojump` off, only a pending `advance()` lets time move.
 5. Nothing to jump to and nothing in flight is a deadlock: after `deadlock_timeout` seconds of
@@ -41,6 +50,7 @@ import asyncio
 import datetime as dt
 import heapq
 import itertools
+import selectors
 import sys
 import time
 from collections.abc import Callable
@@ -49,7 +59,7 @@ from typing import Any, TypeVar, TypeVarTuple
 
 from tests.support._call_graph import cycles_among, describe_task
 from tests.support._loop_core import UNREACHABLE_S, LoopCore, to_ns
-from tests.support._outside import OutsideWork
+from tests.support._outside import OutsideWork, Survey
 from tests.support._tasks import pending_tasks
 
 _T = TypeVar("_T")
@@ -179,7 +189,8 @@ class VirtualTimeLoop(LoopCore):
         self._helper_threads = 0
         self._subprocesses: list[asyncio.SubprocessTransport] = []
         self._real_work_since = 0
-        self._outside_seen: list[str] = []
+        self._waiting_for_outside = False
+        self._outside_work_ended = False
         self._deadlock: DeadlockError | None = None
         super().__init__()
         own_fds = {key.fd for key in self._selector.get_map().values()}
@@ -243,26 +254,41 @@ class VirtualTimeLoop(LoopCore):
         stop = timer if clock.autojump and not clock._advances else clock._next_stop(timer)
         if self._executor_jobs or self._helper_threads or self._subprocess_running():
             return self._wait_in_real_time(clock._now_ns, stop)
-        outside = self._outside.describe()
-        if outside and self.wait_for_outside_work:
-            if not self._outside_seen:
+        outside = self._outside.survey()
+        # A quiet peer is no reason to wait while a timer is ahead; with none, it may still
+        # speak unasked (a notification), so it is no deadlock either.
+        if self.wait_for_outside_work and (outside.working or (stop is None and outside.quiet)):
+            if not self._waiting_for_outside:
                 self._real_work_since = time.monotonic_ns()
-            self._outside_seen = outside
+            self._waiting_for_outside = True
             # Outside work may end without a word to the loop: look again now and then.
             return self._wait_in_real_time(clock._now_ns, stop, _OUTSIDE_RECHECK_S)
-        self._outside_seen = []
+        if self._waiting_for_outside:
+            self._waiting_for_outside = False
+            self._outside_work_ended = True
         return self._poll_then_jump(timer, stop, outside)
 
-    def _poll_then_jump(self, timer: int | None, stop: int | None, outside: list[str]) -> list[Any]:
+    def _process_events(self, event_list: list[tuple[selectors.SelectorKey, int]]) -> None:
+        if self._outside.exchanges:
+            self._outside.heard_from(event_list)
+        super()._process_events(event_list)
+
+    def _poll_then_jump(self, timer: int | None, stop: int | None, outside: Survey) -> list[Any]:
         selector = self._selector
         # The wake-up pipe alone needs no poll: whatever a foreign thread or signal sends
-        # through it is read on the next iteration, before any task resumes.
-        if len(selector.get_map()) > self._own_fd_count:
-            events = selector.select(self.io_grace)
+        # through it is read on the next iteration, before any task resumes. Quiet outside
+        # peers alone get a look at what has arrived, and the whole grace only when outside
+        # work has just ended: what an answer set off elsewhere (a notification to another
+        # connection) may still be on its way.
+        watched = len(selector.get_map()) - self._own_fd_count
+        just_ended, self._outside_work_ended = self._outside_work_ended, False
+        if watched:
+            grace = self.io_grace if watched > len(outside.quiet) or just_ended else 0
+            events = selector.select(grace)
             if events:
                 return events
         if stop is None:
-            return self._wait_out_deadlock(timer, outside)
+            return self._wait_out_deadlock(timer, [*outside.working, *outside.quiet])
         self.clock._now_ns = stop
         return []
 
@@ -279,7 +305,7 @@ class VirtualTimeLoop(LoopCore):
             self._executor_jobs
             or self._helper_threads
             or self._subprocess_running()
-            or self._outside_seen
+            or self._waiting_for_outside
         ):
             self._real_work_since = time.monotonic_ns()
 
