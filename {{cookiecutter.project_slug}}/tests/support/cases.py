@@ -163,8 +163,9 @@ class VirtualTimeTestCase(AsyncTestCase):
     - A deadlock fails the test after `deadlock_timeout` seconds of real time, listing every
       waiting task and where it is suspended, instead of hanging.
 
-    - Work outside the loop (a thread the test started, a socket whose peer is a real server)
-      is waited for in real time too (`wait_for_outside_work`); see `virtual_time`.
+    - Work outside the loop is waited for in real time too (`wait_for_outside_work`): a
+      thread the test started, and a socket whose peer is a real server while that peer owes
+      an answer (an idle database connection lets time jump); see `virtual_time`.
     - A task that polls with `await asyncio.sleep(0)` sees time pass: after a hundred busy
       loop iterations in a row, each further one moves the clock by `busy_tick` seconds.
 
