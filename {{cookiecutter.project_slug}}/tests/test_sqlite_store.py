@@ -68,8 +68,7 @@ class SqliteJobStoreTest(AsyncTestCase):
 
     async def open_store(self, path: str | None = None) -> SqliteJobStore:
         store = await SqliteJobStore.open(path or self.path, self.clock)
-        self.addAsyncCleanup(store.close)
-        return store
+        return await self.enterAsyncContext(store)
 
     async def test_accepted_jobs_outlive_the_store_and_running_ones_are_queued_again(self) -> None:
         store = await self.open_store()
