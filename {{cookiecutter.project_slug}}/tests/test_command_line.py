@@ -205,7 +205,7 @@ class RestartTest(unittest.TestCase):
     def test_a_killed_replicas_running_job_runs_again_once_its_lease_has_run_out(self) -> None:
         # One job at a time, so that the jobs run in order; the killed process's lease is long
         # enough to see that the next process leaves the job alone until the lease runs out.
-        first_env = {**FAST, f"{PREFIX}WORKER_CONCURRENCY": "1", f"{PREFIX}JOB_LEASE": "3"}
+        first_env = {**FAST, f"{PREFIX}WORKER_CONCURRENCY": "1", f"{PREFIX}JOB_LEASE": "4"}
         second_env = {**FAST, f"{PREFIX}WORKER_CONCURRENCY": "1", f"{PREFIX}JOB_LEASE": "1"}
         with ServiceProcess(env=first_env, setup_code=with_jobs(0.3, 0, 0)) as first:
             first.wait_for_log("'job-0' started")
