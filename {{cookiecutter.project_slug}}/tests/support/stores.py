@@ -33,7 +33,7 @@ class MemoryJobStore:
     """
 
     def __init__(self, clock: Clock | None = None) -> None:
-        self._clock = clock
+        self._lease_clock = clock
         self._jobs: dict[str, StoredJob] = {}
         self._leases: dict[str, float] = {}
         self._ids = (f"job-{number}" for number in itertools.count(1))
@@ -96,9 +96,9 @@ class MemoryJobStore:
             self._watchers.remove(job_added)
 
     def _now(self) -> float:
-        if self._clock is None:
+        if self._lease_clock is None:
             return asyncio.get_running_loop().time()
-        return self._clock.monotonic()
+        return self._lease_clock.monotonic()
 
     def _holds(self, job: StoredJob) -> bool:
         """Whether `job`'s claim (owner and attempt) is the current one of a running job."""
