@@ -23,6 +23,12 @@ BIN = Path(sys.executable).parent
 ENGINES = ("cookiecutter", "copier", "cruft")
 ANSWERS_FILES = {"copier": ".copier-answers.yml", "cruft": ".cruft.json"}
 DEFAULT_SLUG = "my-async-service"
+# The questions cookiecutter asks, in order: one prompt each.
+QUESTIONS = [
+    name
+    for name in json.loads((REPO_ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
+    if not name.startswith("_")
+]
 
 
 def snapshot_template(destination: Path) -> Path:

@@ -23,12 +23,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.checks import assert_files_parse
-from tests.engines import isolated_env
+from tests.engines import QUESTIONS, isolated_env
 
 FIXED = {"project_slug": "escaped-service", "package_name": "escaped_service"}
 # Cookiecutter's questions up to the last free-text one, then how many more take their default.
 PROMPT_ORDER = ("project_name", "project_slug", "package_name", "description", "author_name")
-LATER_PROMPTS = 5
 MARKER = "MARKER"
 
 # Text with Jinja's delimiters is refused by every engine (tests/test_hostile_answers.py);
@@ -51,7 +50,8 @@ free_text = st.sampled_from(PAYLOADS) | one_line_text
 
 
 def render_at_cookiecutter_prompts(template: Path, answers: dict[str, str], work: Path) -> Path:
-    typed = [answers[name] for name in PROMPT_ORDER] + [""] * LATER_PROMPTS
+    typed = [answers[name] for name in PROMPT_ORDER]
+    typed += [""] * (len(QUESTIONS) - len(typed))
     config = isolated_env(work / "home")["COOKIECUTTER_CONFIG"]
     with mock.patch("sys.stdin", io.StringIO("\n".join(typed) + "\n")):
         project = cookiecutter(str(template), output_dir=str(work / "out"), config_file=config)

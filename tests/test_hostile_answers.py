@@ -25,16 +25,11 @@ from cookiecutter.main import cookiecutter
 from copier import run_copy, run_recopy, run_update
 
 from tests.checks import assert_files_parse
-from tests.engines import REPO_ROOT, git, isolated_env
+from tests.engines import QUESTIONS, git, isolated_env
 from tests.environments import install, run_suite
 from tests.hostile_answers import ACCEPTED, MARKER, REFUSED, RUN_MARKER
 
 VALID = {"project_slug": "hostile-check", "package_name": "hostile_check"}
-QUESTIONS = [
-    name
-    for name in json.loads((REPO_ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
-    if not name.startswith("_")
-]
 
 
 @pytest.fixture

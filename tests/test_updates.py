@@ -50,8 +50,8 @@ ADDED_FILE = (f"{TREE}/CONTRIBUTING.md", "# Contributing\n\nRun `python -m tests
 TEAM_EDITS = [
     (
         "src/my_async_service/worker.py",
-        "Processes the jobs queued in `store` once every `tick_interval` seconds",
-        "Processes the billing queue once every `tick_interval` seconds",
+        "Runs the jobs of `store` as `owner`",
+        "Runs the billing jobs of `store` as `owner`",
     ),
     ("pyproject.toml", '    "aiohttp>=3.10",\n', '    "aiohttp>=3.10",\n    "yarl>=1.9",\n'),
 ]
