@@ -22,7 +22,10 @@ FRAMEWORK_NAMES = {
 STORE_DEPENDENCIES = {"sqlite": set(), "postgres": {"psycopg", "psycopg-pool"}}
 POSTGRES_FILES = (
     "src/{package}/postgres_store.py",
+    "src/{package}/postgres_connections.py",
+    "src/{package}/postgres_schema.py",
     "tests/support/postgres.py",
+    "tests/test_service_on_postgres.py",
     "tests/test_postgres_store.py",
     "compose.yaml",
 )

@@ -1,9 +1,12 @@
 """The command line: ``{{ cookiecutter.project_slug }}`` or ``python -m {{ cookiecutter.package_name }}``.
 
 It reads the settings (environment first, then flags), sets up logging, opens the job store and
-runs the `Service` on the real clock until SIGTERM or SIGINT{% if cookiecutter.web_framework != "none" %}, with the HTTP server of
-`web.py` as its `RequestServer`{% endif %}. This is the one place that chooses the job store
-({% if cookiecutter.job_store == "postgres" %}PostgreSQL, `postgres_store.py`{% else %}SQLite, `sqlite_store.py`{% endif %}); nothing else in the service knows which it is.
+runs the `Service` on the real clock until SIGTERM or SIGINT.
+{%- if cookiecutter.web_framework != "none" %} The HTTP server of `web.py` is its
+`RequestServer`.
+{%- endif %}
+This is the one place that chooses the job store ({% if cookiecutter.job_store == "postgres" %}PostgreSQL, `postgres_store.py`{% else %}SQLite, `sqlite_store.py`{% endif %}):
+nothing else in the service knows which it is.
 
 Exit status: 0 after a clean shutdown, 1 when the service crashed (the traceback is logged), 2
 for bad configuration or arguments: a value that does not parse, an address that cannot be
