@@ -22,6 +22,9 @@ from tests.support.process import (
     STORE_CLASS,
     STORE_MODULE,
     ServiceProcess,
+{%- if cookiecutter.job_store == "postgres" %}
+    new_job_database,
+{%- endif %}
     started_for_class,
     stored_jobs,
 )
@@ -248,11 +251,18 @@ class FailureTest(unittest.TestCase):
     def setUpClass(cls) -> None:
         cls.busy_port = socket.create_server(("127.0.0.1", 0))
         cls.addClassCleanup(cls.busy_port.close)
+{%- if cookiecutter.job_store == "postgres" %}
+        # No process here reads another's jobs: one database for them all, not one each.
+        database: str | None = cls.enterClassContext(new_job_database())
+{%- else %}
+        database = None
+{%- endif %}
+        crash = with_jobs(0) + CRASHING_STORE
         cls.processes = {
-            "crash": started_for_class(cls, env=FAST, setup_code=with_jobs(0) + CRASHING_STORE),
+            "crash": started_for_class(cls, env=FAST, setup_code=crash, database=database),
             **{
                 name: started_for_class(
-                    cls, env={**FAST, PREFIX + variable: value}, setup_code=code
+                    cls, env={**FAST, PREFIX + variable: value}, setup_code=code, database=database
                 )
                 for name, (variable, value, code) in cls.configuration_errors().items()
             },

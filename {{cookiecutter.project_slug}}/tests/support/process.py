@@ -159,12 +159,13 @@ def started_for_class(
     *args: str,
     env: Mapping[str, str | None] | None = None,
     setup_code: str | None = None,
+    database: str | None = None,
 ) -> ServiceProcess:
     """A `ServiceProcess` shared by a test class's tests, for its `setUpClass`.
 
     It is killed and reaped after the class, even when `setUpClass` fails after starting it.
     """
-    process = ServiceProcess(*args, env=env, setup_code=setup_code)
+    process = ServiceProcess(*args, env=env, setup_code=setup_code, database=database)
     test_class.addClassCleanup(process.__exit__, None, None, None)
     return process
 
