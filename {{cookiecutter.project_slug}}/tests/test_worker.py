@@ -158,6 +158,31 @@ class WorkerTest(WorkerTestCase):
         self.assertFalse(self.running.done())
 
 
+class SlowToRecordJobStore(MemoryJobStore):
+    """A `MemoryJobStore` whose `finish` takes a second of the running loop's time."""
+
+    async def finish(self, job: StoredJob, error: str | None = None) -> None:
+        await asyncio.sleep(1.0)
+        await super().finish(job, error)
+
+
+class CancelledWhileRecordingTest(WorkerTestCase):
+    def make_store(self) -> MemoryJobStore:
+        return SlowToRecordJobStore()
+
+    async def test_an_outcome_being_recorded_is_recorded_whole(self) -> None:
+        [job_id] = await self.queue(Job("short", duration=1.0))
+        await self.clock.advance(1.5)
+        self.clock.autojump = True
+        self.running.cancel()
+        with self.assertRaises(asyncio.CancelledError):
+            await self.running
+        recorded = await self.store.get(job_id)
+        assert recorded is not None
+        self.assertEqual(recorded.status, JobStatus.DONE)
+        self.assertEqual((names(self.done), self.worker.released), (["short"], []))
+
+
 class ConcurrencyTest(WorkerTestCase):
     concurrency = 2
 

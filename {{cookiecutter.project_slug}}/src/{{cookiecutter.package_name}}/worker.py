@@ -18,6 +18,8 @@ work; keep the patterns around it:
   failed, with the error, and the worker goes on with the others.
 - **Others can watch.** Each function in `on_job_ended` is called with every job that ends,
   its status and the seconds it took on the clock (the metrics use it).
+- **An outcome is recorded whole.** Once a job's work is over, recording its outcome (or
+  handing it back) runs to the end even if the worker is cancelled meanwhile.
 - **Stopping hands over or drains.** After `stop`, a worker of a shared store claims nothing
   more and returns once its jobs in hand are done; a worker of a store of its own works through
   the whole queue first. Cancelled instead (the grace period ran out), it puts each job in hand
@@ -34,7 +36,7 @@ import math
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 
 from {{ cookiecutter.package_name }}.clock import Clock, finished_within
 from {{ cookiecutter.package_name }}.config import Settings
@@ -135,23 +137,31 @@ class Worker:
         logger.info("job %s %r started (attempt %d)", job.id, job.job.name, job.attempts)
         started = self._clock.monotonic()
         try:
-            await self.process(job)
+            failure = await self._process(job)
         except asyncio.CancelledError:
-            await self._hand_back(job)
+            self._let_go(job)
+            await _to_the_end(self._hand_back(job))
             raise
+        self._let_go(job)
+        await _to_the_end(self._record(job, started, failure))
+
+    async def _process(self, job: StoredJob) -> str | None:
+        """Run `process`; return how it failed, or None."""
+        try:
+            await self.process(job)
         except (Exception, SystemExit, KeyboardInterrupt) as error:
             logger.exception("job %s %r failed", job.id, job.job.name)
-            await self._record(job, JobStatus.FAILED, started, repr(error))
-        else:
-            logger.info("job %s %r done", job.id, job.job.name)
-            await self._record(job, JobStatus.DONE, started, None)
-        finally:
-            self._in_hand.pop(job.id, None)
-            self._wake.set()
+            return repr(error)
+        logger.info("job %s %r done", job.id, job.job.name)
+        return None
 
-    async def _record(
-        self, job: StoredJob, status: JobStatus, started: float, failure: str | None
-    ) -> None:
+    def _let_go(self, job: StoredJob) -> None:
+        """The job's work is over: its slot is free, and the heartbeat no longer renews it."""
+        del self._in_hand[job.id]
+        self._wake.set()
+
+    async def _record(self, job: StoredJob, started: float, failure: str | None) -> None:
+        status = JobStatus.DONE if failure is None else JobStatus.FAILED
         try:
             await self._store.finish(job, failure)
         except LeaseLostError:
@@ -211,15 +221,16 @@ class Worker:
                 self._store_away("renew the leases of the jobs in hand", error)
                 continue
             self._store_back()
-            for job in lost:
+            # A job that ended while the renewal was under way is no longer renewable: only
+            # those still at work here have really lost their lease.
+            for job in (job for job in lost if job.id in self._in_hand):
                 logger.warning(
                     "job %s %r: its lease was lost (this process was too slow to renew it) and"
                     " another worker may run it: cancelling it here",
                     job.id,
                     job.job.name,
                 )
-                if job.id in self._in_hand:
-                    self._in_hand[job.id][1].cancel()
+                self._in_hand[job.id][1].cancel()
 
     def _store_away(self, doing: str, error: StoreUnavailableError) -> None:
         if not self._store_was_away:
@@ -230,3 +241,15 @@ class Worker:
         if self._store_was_away:
             logger.info("the job store is reachable again")
         self._store_was_away = False
+
+
+async def _to_the_end(operation: Coroutine[object, object, None]) -> None:
+    """Await `operation` to its end even if this task is cancelled meanwhile, then let the
+    cancellation through: a store write cut off half-way would leave its job claimed, by a
+    worker that has let it go, until its lease runs out."""
+    task = asyncio.ensure_future(operation)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
