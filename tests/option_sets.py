@@ -7,6 +7,7 @@ store's queue; `web_framework=none` has no HTTP side for the store to differ in.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 
 from tests.engines import REPO_ROOT
@@ -75,25 +76,34 @@ def pythons_for(options: dict[str, str]) -> list[str]:
 
 def matrix(later: Iterable[str]) -> list[tuple[str, dict[str, str], str]]:
     """(name, options, Python) to run: each answer set on its oldest Python, then each web
-    framework on each of the `later` Pythons not yet covered, by the first set that supports it,
-    and with each other job store on the newest of them.
+    framework on each of the `later` Pythons not yet covered, and each other job store once on
+    each of the newest of them, each time by the set that supports it and has run least so far
+    (the first, among equals), so that the runs spread over the sets.
 
     Answer sets that differ only in names and licences never run the same (framework, store,
-    Python) triple twice beyond their oldest Python. A store's own code is the same on every
-    Python; what changes on the newest is the place its tests run, the Debian root with its own
-    PostgreSQL, so the PostgreSQL suites (two minutes each on a busy machine) skip the Pythons
-    in between.
+    Python) triple twice beyond their oldest Python. A store's code is the same under every web
+    framework and on every Python; what changes on the newest is where its tests run, the Debian
+    root with its own PostgreSQL. So the PostgreSQL suites, the slowest (two to four minutes
+    each on a busy machine), run on each postgres answer set's oldest Python and once on each of
+    the newest.
     """
     runs = [(name, options, pythons_for(options)[0]) for name, options in OPTION_SETS.items()]
-    covered = {(_variant(options), version) for _, options, version in runs}
+    covered = {_coverage(options, version) for _, options, version in runs}
     for version in later:
-        for name, options in OPTION_SETS.items():
-            variant = _variant(options)
-            wanted = variant[1] == DEFAULT_STORE or version in NEWEST_PYTHONS
-            if wanted and version in pythons_for(options) and (variant, version) not in covered:
+        run_counts = Counter(name for name, _, _ in runs)
+        for name, options in sorted(OPTION_SETS.items(), key=lambda item: run_counts[item[0]]):
+            wanted = _variant(options)[1] == DEFAULT_STORE or version in NEWEST_PYTHONS
+            key = _coverage(options, version)
+            if wanted and version in pythons_for(options) and key not in covered:
                 runs.append((name, options, version))
-                covered.add((variant, version))
+                covered.add(key)
     return runs
+
+
+def _coverage(options: dict[str, str], version: str) -> tuple[str | None, str, str]:
+    """What a run on `version` covers: the default store with its framework, another store alone."""
+    framework, store = _variant(options)
+    return (framework if store == DEFAULT_STORE else None), store, version
 
 
 def _variant(options: dict[str, str]) -> tuple[str, str]:
