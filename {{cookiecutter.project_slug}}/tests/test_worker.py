@@ -245,3 +245,27 @@ class SharedStoreTest(WorkerTestCase):
         assert finished is not None
         self.assertEqual((finished.status, finished.owner), (JobStatus.DONE, "second"))
         self.assertEqual(names(self.done), ["long"])
+
+
+class ClaimedHereAgainTest(WorkerTestCase):
+    """A worker with a free slot may claim again a job whose lease ran out in its own hands."""
+
+    concurrency = 2
+
+    def make_store(self) -> MemoryJobStore:
+        return SharedMemoryJobStore()
+
+    async def test_a_job_whose_lease_ran_out_here_may_be_claimed_here_again(self) -> None:
+        [job_id] = await self.queue(Job("long", duration=2 * LEASE))
+        await self.settle()
+        with mock.patch.object(self.store, "renew", side_effect=StoreUnavailableError("cut off")):
+            await self.clock.advance(LEASE + TICK)
+        again = await self.store.get(job_id)
+        assert again is not None
+        self.assertEqual((again.owner, again.attempts), ("first", 2))
+
+        await self.clock.advance(3 * LEASE)
+        done = await self.store.get(job_id)
+        assert done is not None
+        self.assertEqual((done.status, done.attempts), (JobStatus.DONE, 2))
+        self.assertFalse(self.running.done())

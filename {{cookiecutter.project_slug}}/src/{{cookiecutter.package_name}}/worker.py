@@ -67,7 +67,8 @@ class Worker:
         self._tick_interval = settings.tick_interval
         self._concurrency = settings.worker_concurrency
         self._lease = settings.job_lease
-        self._in_hand: dict[str, tuple[StoredJob, asyncio.Task[None]]] = {}
+        # By claim, not by job: a job whose lease ran out here may be claimed here again.
+        self._in_hand: dict[tuple[str, int], tuple[StoredJob, asyncio.Task[None]]] = {}
         self._stopping = False
         self._wake = asyncio.Event()
         self._store_was_away = False
@@ -130,7 +131,7 @@ class Worker:
             if job is None:
                 return False
             task = jobs.create_task(self._run(job), name=f"job {job.id}")
-            self._in_hand[job.id] = (job, task)
+            self._in_hand[_claim_of(job)] = (job, task)
         return True
 
     async def _run(self, job: StoredJob) -> None:
@@ -157,7 +158,7 @@ class Worker:
 
     def _let_go(self, job: StoredJob) -> None:
         """The job's work is over: its slot is free, and the heartbeat no longer renews it."""
-        del self._in_hand[job.id]
+        del self._in_hand[_claim_of(job)]
         self._wake.set()
 
     async def _record(self, job: StoredJob, started: float, failure: str | None) -> None:
@@ -223,14 +224,14 @@ class Worker:
             self._store_back()
             # A job that ended while the renewal was under way is no longer renewable: only
             # those still at work here have really lost their lease.
-            for job in (job for job in lost if job.id in self._in_hand):
+            for job in (job for job in lost if _claim_of(job) in self._in_hand):
                 logger.warning(
                     "job %s %r: its lease was lost (this process was too slow to renew it) and"
                     " another worker may run it: cancelling it here",
                     job.id,
                     job.job.name,
                 )
-                self._in_hand[job.id][1].cancel()
+                self._in_hand[_claim_of(job)][1].cancel()
 
     def _store_away(self, doing: str, error: StoreUnavailableError) -> None:
         if not self._store_was_away:
@@ -253,3 +254,7 @@ async def _to_the_end(operation: Coroutine[object, object, None]) -> None:
     except asyncio.CancelledError:
         await task
         raise
+
+
+def _claim_of(job: StoredJob) -> tuple[str, int]:
+    return (job.id, job.attempts)
