@@ -36,6 +36,7 @@ from {{ cookiecutter.package_name }}.clock import Clock
 from {{ cookiecutter.package_name }}.jobs import Job, JobStatus, StoredJob
 from {{ cookiecutter.package_name }}.signals import leave_shutdown_signals_to_main_thread
 from {{ cookiecutter.package_name }}.store import (
+    InProcessWakeUps,
     LeaseLostError,
     QueueFullError,
     StoreUnavailableError,
@@ -92,7 +93,7 @@ class SqliteJobStore:
         self._executor = executor
         self._clock = clock
         self._connection: sqlite3.Connection | None = None
-        self._watchers: list[Callable[[], None]] = []
+        self._wake_ups = InProcessWakeUps()
 
     @classmethod
     async def open(cls, path: str, clock: Clock) -> SqliteJobStore:
@@ -144,7 +145,7 @@ class SqliteJobStore:
     async def add(self, job: Job, *, max_queued: int) -> StoredJob:
         stored = StoredJob(id=str(uuid.uuid4()), job=job)
         await self._call(self._insert, stored, max_queued)
-        self._job_added()
+        self._wake_ups.job_added()
         return stored
 
     async def claim(self, owner: str, lease: float) -> StoredJob | None:
@@ -162,7 +163,7 @@ class SqliteJobStore:
     async def release(self, job: StoredJob) -> None:
         statement = f"UPDATE jobs SET status = 'queued', lease_expires = NULL WHERE {_HELD}"
         await self._call(self._change_held, job, statement, ())
-        self._job_added()
+        self._wake_ups.job_added()
 
     async def get(self, job_id: str) -> StoredJob | None:
         rows = await self._call(self._select, f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", job_id)
@@ -176,15 +177,7 @@ class SqliteJobStore:
         return await self._call(self._select, query)
 
     async def watch(self, job_added: Callable[[], None]) -> None:
-        self._watchers.append(job_added)
-        try:
-            await asyncio.get_running_loop().create_future()
-        finally:
-            self._watchers.remove(job_added)
-
-    def _job_added(self) -> None:
-        for job_added in list(self._watchers):
-            job_added()
+        await self._wake_ups.watch(job_added)
 
     async def _call(self, function: Callable[..., _T], *args: object) -> _T:
         loop = asyncio.get_running_loop()

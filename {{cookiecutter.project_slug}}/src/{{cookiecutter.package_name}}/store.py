@@ -29,6 +29,7 @@ a store compare their own clocks with each other's deadlines: keep their clocks 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -124,3 +125,26 @@ class JobStore(Protocol):
         more, since what was added meanwhile went unheard.
         """
         ...
+
+
+class InProcessWakeUps:
+    """`JobStore.watch` for a store whose every job is added by this process.
+
+    The store calls `job_added` after each commit that queues a job; every watcher hears it.
+    """
+
+    def __init__(self) -> None:
+        self._watchers: list[Callable[[], None]] = []
+
+    async def watch(self, job_added: Callable[[], None]) -> None:
+        """Call `job_added` at each `job_added()` of the store, until cancelled."""
+        self._watchers.append(job_added)
+        try:
+            await asyncio.get_running_loop().create_future()
+        finally:
+            self._watchers.remove(job_added)
+
+    def job_added(self) -> None:
+        """Tell every watcher that a job may have been queued."""
+        for watcher in list(self._watchers):
+            watcher()

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 from {{ cookiecutter.package_name }}.clock import Clock
 from {{ cookiecutter.package_name }}.jobs import Job, JobStatus, StoredJob
-from {{ cookiecutter.package_name }}.store import LeaseLostError, QueueFullError
+from {{ cookiecutter.package_name }}.store import InProcessWakeUps, LeaseLostError, QueueFullError
 
 
 class MemoryJobStore:
@@ -37,7 +37,7 @@ class MemoryJobStore:
         self._jobs: dict[str, StoredJob] = {}
         self._leases: dict[str, float] = {}
         self._ids = (f"job-{number}" for number in itertools.count(1))
-        self._watchers: list[Callable[[], None]] = []
+        self._wake_ups = InProcessWakeUps()
 
     @property
     def shared(self) -> bool:
@@ -47,7 +47,7 @@ class MemoryJobStore:
         if await self.count_queued() >= max_queued:
             raise QueueFullError(f"{max_queued} jobs are queued already")
         stored = self._keep(StoredJob(id=next(self._ids), job=job))
-        self._job_added()
+        self._wake_ups.job_added()
         return stored
 
     async def claim(self, owner: str, lease: float) -> StoredJob | None:
@@ -76,7 +76,7 @@ class MemoryJobStore:
 
     async def release(self, job: StoredJob) -> None:
         self._change_held(job, status=JobStatus.QUEUED)
-        self._job_added()
+        self._wake_ups.job_added()
 
     async def get(self, job_id: str) -> StoredJob | None:
         return self._jobs.get(job_id)
@@ -89,11 +89,7 @@ class MemoryJobStore:
         return [stored for stored in self._jobs.values() if stored.status in waiting]
 
     async def watch(self, job_added: Callable[[], None]) -> None:
-        self._watchers.append(job_added)
-        try:
-            await asyncio.get_running_loop().create_future()
-        finally:
-            self._watchers.remove(job_added)
+        await self._wake_ups.watch(job_added)
 
     def _now(self) -> float:
         if self._lease_clock is None:
@@ -114,10 +110,6 @@ class MemoryJobStore:
             raise LeaseLostError(f"job {job.id}: the claim of attempt {job.attempts} is lost")
         self._leases.pop(job.id, None)
         self._keep(dataclasses.replace(self._jobs[job.id], status=status, error=error))
-
-    def _job_added(self) -> None:
-        for job_added in list(self._watchers):
-            job_added()
 
     def _keep(self, stored: StoredJob) -> StoredJob:
         self._jobs[stored.id] = stored
