@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.databases import find_initdb
-from tests.engines import snapshot_template
+from tests.engines import render, snapshot_template
 from tests.interpreters import DEBIAN_PYTHONS, find_interpreter
 from tests.option_sets import SUPPORTED_PYTHONS
 
@@ -34,3 +34,12 @@ def pytest_report_header() -> list[str]:
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository holding the template exactly as it is on disk now."""
     return snapshot_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="module")
+def project(
+    template: Path, tmp_path_factory: pytest.TempPathFactory, options: dict[str, str]
+) -> Path:
+    """The project cookiecutter renders with the module's `options` fixture."""
+    work = tmp_path_factory.mktemp("render")
+    return render("cookiecutter", template, options, work / "out", work / "home")

@@ -35,14 +35,6 @@ def options(request: pytest.FixtureRequest) -> dict[str, str]:
     return request.param
 
 
-@pytest.fixture(scope="module")
-def project(
-    template: Path, tmp_path_factory: pytest.TempPathFactory, options: dict[str, str]
-) -> Path:
-    work = tmp_path_factory.mktemp("render")
-    return render("cookiecutter", template, options, work / "out", work / "home")
-
-
 def load(project: Path, name: str) -> Any:
     return yaml.safe_load((project / name).read_text(encoding="utf-8"))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.checks import assert_files_parse, assert_no_template_syntax
-from tests.engines import REPO_ROOT, render
+from tests.engines import REPO_ROOT
 from tests.option_sets import OPTION_SETS, pythons_for
 
 # The names by which each web framework's code shows itself in a project's sources.
@@ -40,14 +40,6 @@ LICENSE_HEADINGS = {
 @pytest.fixture(scope="module", params=OPTION_SETS.values(), ids=OPTION_SETS.keys())
 def options(request: pytest.FixtureRequest) -> dict[str, str]:
     return request.param
-
-
-@pytest.fixture(scope="module")
-def project(
-    template: Path, tmp_path_factory: pytest.TempPathFactory, options: dict[str, str]
-) -> Path:
-    work = tmp_path_factory.mktemp("render")
-    return render("cookiecutter", template, options, work / "out", work / "home")
 
 
 def test_files_are_well_formed(project: Path) -> None:
