@@ -76,16 +76,17 @@ class VirtualWallClock:
 
         Raises `AssertionError` naming how many such travels there were, once all are stopped.
         """
-        import time_machine  # noqa: PLC0415 -- already imported by start()
-
         travel, self._travel = self._travel, None
         if travel is None:
             return
+        import time_machine  # noqa: PLC0415 -- already imported by start()
+
         stack = time_machine.traveller_stack
         left_running = 0
         # travel.stop() stops whichever travel is on top of the stack, not its own.
         while self._traveller in stack:
-            left_running += stack[-1] is not self._traveller
+            if stack[-1] is not self._traveller:
+                left_running += 1
             travel.stop()
         self._traveller = None
         if left_running:
