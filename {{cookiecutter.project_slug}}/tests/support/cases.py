@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from tests.support._loop_choice import LoopChoice, UnsupportedLoopError
 from tests.support._tasks import pending_tasks
+from tests.support._wall_clock import VirtualWallClock
 from tests.support.diagnostics import Checks, Diagnostics
 from tests.support.virtual_time import VirtualClock, VirtualTimeLoop
 
@@ -162,6 +163,11 @@ class VirtualTimeTestCase(AsyncTestCase):
       and pipes get `io_grace` seconds of real time to deliver before each jump.
     - A deadlock fails the test after `deadlock_timeout` seconds of real time, listing every
       waiting task and where it is suspended, instead of hanging.
+    - `virtual_wall_clock = True` puts the wall clock on virtual time too, for the whole test
+      (setUp, the test, cleanups): `time.time()`, `time.time_ns()`, `datetime.now()`,
+      `datetime.utcnow()` and `date.today()` read `start_time` plus the virtual time elapsed,
+      from any thread and from C, so they agree with `self.clock.now()` at every instant. The
+      monotonic clocks are never patched. Off (the default), nothing is imported or patched.
 
     - Work outside the loop is waited for in real time too (`wait_for_outside_work`): a
       thread the test started, and a socket whose peer is a real server while that peer owes
@@ -185,9 +191,11 @@ class VirtualTimeTestCase(AsyncTestCase):
     io_grace: ClassVar[float] = 0.01
     wait_for_outside_work: ClassVar[bool] = True
     busy_tick: ClassVar[float] = 1e-5
+    virtual_wall_clock: ClassVar[bool] = False
 
     clock: VirtualClock
     _sets_event_loop = False
+    _wall_clock: VirtualWallClock | None = None
     _loop_choice = LoopChoice(VirtualTimeLoop)
 
     def _setupAsyncioRunner(self) -> None:
@@ -203,6 +211,10 @@ class VirtualTimeTestCase(AsyncTestCase):
                 # What the standard runner does for the loop it made: unset it.
                 asyncio.set_event_loop(None)
                 self._sets_event_loop = False
+            if self._wall_clock is not None:
+                # Its cleanup already ran, unless an interrupt skipped the cleanups.
+                self._wall_clock.stop()
+                self._wall_clock = None
 
     def _callSetUp(self) -> None:
         runner = self._runner()
@@ -223,7 +235,16 @@ class VirtualTimeTestCase(AsyncTestCase):
         if not isinstance(runner.get_loop(), VirtualTimeLoop):
             started = UnsupportedLoopError("its runner was started on another loop")
             raise TypeError(self._foreign_loop_message("builds its own runner", started))
+        if self.virtual_wall_clock:
+            self._start_wall_clock()
         super()._callSetUp()
+
+    def _start_wall_clock(self) -> None:
+        wall_clock = VirtualWallClock(self.clock)
+        wall_clock.start()
+        self._wall_clock = wall_clock
+        # Registered before the verdict's cleanup, so it runs after every other one.
+        self.addCleanup(wall_clock.stop)
 
     @classmethod
     def _class_loop_factory(cls) -> Any:

@@ -67,6 +67,7 @@ _Ts = TypeVarTuple("_Ts")
 
 _NS_PER_SECOND = 1_000_000_000
 _DEFAULT_START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+_UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _OUTSIDE_RECHECK_S = 0.05
 
 # asyncio records a creation site (a walk of ten stack frames, tens of microseconds in debug
@@ -107,6 +108,7 @@ class VirtualClock:
             raise ValueError("start must be timezone-aware, e.g. datetime(2024, 1, 1, tzinfo=UTC)")
         self.autojump = autojump
         self._start = start.astimezone(dt.UTC)
+        self._start_ns = (self._start - _UNIX_EPOCH) // dt.timedelta(microseconds=1) * 1000
         self._now_ns = 0
         self._advances: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
@@ -118,6 +120,11 @@ class VirtualClock:
     def now(self) -> dt.datetime:
         """The virtual wall-clock time: `start` plus the virtual time elapsed, in UTC."""
         return self._start + dt.timedelta(microseconds=self._now_ns // 1000)
+
+    def _wall_ns(self) -> int:
+        """`now()` in nanoseconds since the Unix epoch, to the nanosecond: what the wall clock
+        of a test with `virtual_wall_clock` returns (see `_wall_clock`)."""
+        return self._start_ns + self._now_ns
 
     async def sleep(self, seconds: float) -> None:
         """Suspend the calling task for `seconds` of virtual time."""
