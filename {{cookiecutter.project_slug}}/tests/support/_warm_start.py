@@ -14,6 +14,9 @@ pipe (passed with ``SCM_RIGHTS``) that becomes the child's standard output and e
 parent answers with the child's pid, and later with its exit status, negative when a signal
 ended it, as `subprocess` reports it. (`multiprocessing`'s forkserver forks from a warm parent
 too, but passes the runner's flags on and cannot give the child the test's pipe.)
+
+The parent's own side of that protocol is `_warm_parent`, a script this module starts; this
+module is the tests' side.
 """
 
 from __future__ import annotations
@@ -26,126 +29,19 @@ import subprocess
 import sys
 import threading
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from tests.support._resources import outlives_the_test
 
-_PARENT = r"""
-import json, os, select, signal, socket, sys, traceback
-import {{ cookiecutter.package_name }}.service
-{%- if cookiecutter.web_framework != "none" %}
-import {{ cookiecutter.package_name }}.web
-{%- endif %}
-from {{ cookiecutter.package_name }}.__main__ import main
-
-
-def run_child(request, output):
-    signal.set_wakeup_fd(-1)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    os.dup2(output, 1)
-    os.dup2(output, 2)
-    os.close(output)
-    stdin = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(stdin, 0)
-    os.close(stdin)
-    os.environ.clear()
-    os.environ.update(request["env"])
-    sys.argv = ["{{ cookiecutter.project_slug }}", *request["argv"]]
-    status = 1
-    try:
-        if request["setup_code"]:
-            exec(compile(request["setup_code"], "<setup_code>", "exec"), {"__name__": "setup"})
-        status = main(request["argv"])
-    except SystemExit as exit:
-        status = 0 if exit.code is None else exit.code if isinstance(exit.code, int) else 1
-    except BaseException:
-        traceback.print_exc()
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(status)
-
-
-def receive(channel):
-    # A request is a 4-byte length, then that many bytes of JSON; a spawn request's pipe comes
-    # with its first bytes. Read exactly one request: the next may already be in the socket.
-    header, fds, _, _ = socket.recv_fds(channel, 4, 1)
-    rest = read_exactly(channel, 4 - len(header)) if header else None
-    body = None if rest is None else read_exactly(channel, int.from_bytes(header + rest, "big"))
-    if body is None:
-        return None, None
-    return json.loads(body), fds[0] if fds else None
-
-
-def read_exactly(channel, size):
-    data = b""
-    while len(data) < size:
-        chunk = channel.recv(size - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return data
-
-
-def answer(channel, **message):
-    channel.sendall(json.dumps(message).encode() + b"\n")
-
-
-def reap(channel, children):
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        children.discard(pid)
-        answer(channel, exited=pid, status=os.waitstatus_to_exitcode(status))
-
-
-channel = socket.socket(fileno=int(sys.argv[1]))
-children = set()
-wake_read, wake_write = os.pipe()
-os.set_blocking(wake_write, False)
-signal.set_wakeup_fd(wake_write)
-signal.signal(signal.SIGCHLD, lambda signum, frame: None)
-signal.signal(signal.SIGINT, signal.SIG_IGN)
-try:
-    while True:
-        readable, _, _ = select.select([channel, wake_read], [], [])
-        if wake_read in readable:
-            os.read(wake_read, 4096)
-            reap(channel, children)
-        if channel in readable:
-            request, output = receive(channel)
-            if request is None:
-                break
-            if "signal" in request:
-                # Only a child not yet reaped is signalled: its pid cannot be another's now.
-                if request["pid"] in children:
-                    os.kill(request["pid"], request["signal"])
-                continue
-            pid = os.fork()
-            if pid == 0:
-                channel.close()
-                os.close(wake_read)
-                os.close(wake_write)
-                run_child(request, output)
-            os.close(output)
-            children.add(pid)
-            answer(channel, started=pid)
-finally:
-    # However this parent ends, no service it started outlives it.
-    for pid in children:
-        os.kill(pid, signal.SIGKILL)
-"""
+# The parent's program: a script, run by path and with -P, for the reasons its docstring gives.
+_PARENT = Path(__file__).with_name("_warm_parent.py")
 
 
 class _WarmParent:
     def __init__(self) -> None:
         ours, theirs = socket.socketpair()
         self._process = subprocess.Popen(
-            [sys.executable, "-c", _PARENT, str(theirs.fileno())],
+            [sys.executable, "-P", _PARENT, str(theirs.fileno())],
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
