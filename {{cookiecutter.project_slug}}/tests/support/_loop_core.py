@@ -18,6 +18,12 @@ to a timer's deadline always finds it due. Tuples also compare in C, which matte
 simulation schedules a hundred thousand timers, and timers with equal deadlines fire in the
 order they were scheduled, which asyncio leaves undefined.
 
+Under a schedule seed (see `schedules`) that order is drawn instead: the middle item of a
+timer's entry, which breaks ties between equal deadlines, is a random number from the seed
+rather than a count, and the I/O events of one `select()` are handled in a drawn order. With a
+jitter, each deadline also moves later by a drawn amount. The ready queue is never reordered,
+so `call_soon` callbacks and a task's steps keep their order. Without a seed nothing is drawn.
+
 A real loop lets time pass while callbacks run, so a task that polls with `sleep(0)` until a
 timer fires does see it fire. Here virtual time stands still while callbacks run; after
 `BUSY_ITERATIONS` iterations in a row that found callbacks ready, each further iteration moves
@@ -30,12 +36,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextvars
+import functools
 import heapq
 import itertools
+import random
 import selectors
 import time
 from asyncio.log import logger
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol, TypeVarTuple, cast
 
 from tests.support._python import require_verified_python
@@ -81,7 +89,9 @@ class LoopCore(asyncio.SelectorEventLoop):
 
     Subclasses provide `_idle_wait()`, which returns the I/O events to process and may move
     the clock, `_now_ns()`, and `_busy_tick_ns()`. A timer is due once the clock has reached
-    its deadline, in whole nanoseconds.
+    its deadline, in whole nanoseconds. `schedule_seed` (None: the order things were scheduled
+    and reported in) draws the order of timers due together and of I/O events; under a seed,
+    `schedule_jitter` seconds is the most a timer's deadline may be drawn to move later.
     """
 
     # Internals of asyncio.BaseEventLoop and BaseSelectorEventLoop that this class drives.
@@ -95,11 +105,27 @@ class LoopCore(asyncio.SelectorEventLoop):
     _check_closed: Callable[[], None]
     _check_thread: Callable[[], None]
     _check_callback: Callable[[Callable[..., object], str], None]
+    # Set only under a seed with a jitter.
+    _jitter_draws: random.Random
 
-    def __init__(self) -> None:
+    def __init__(self, *, schedule_seed: int | None = None, schedule_jitter: float = 0.0) -> None:
         super().__init__()
         self._timers: list[tuple[int, int, _Timer]] = []
-        self._arrivals = itertools.count()
+        if not 0 <= schedule_jitter < UNREACHABLE_S:
+            self.close()
+            raise ValueError(f"schedule_jitter={schedule_jitter!r}: expected seconds >= 0")
+        self._arrivals: Iterator[int] = itertools.count()
+        self._io_order: random.Random | None = None
+        self._jitter_ns = 0
+        if schedule_seed is not None:
+            draws = random.Random(schedule_seed)
+            # Random tie-breaks put equal deadlines in a drawn order, at the cost of a count.
+            self._arrivals = iter(functools.partial(draws.getrandbits, 64), -1)
+            self._jitter_ns = to_ns(schedule_jitter)
+            self._jitter_draws = draws
+            # A stream of its own: how many I/O events arrive together is up to real timing,
+            # and must not shift the timers' draws.
+            self._io_order = random.Random(draws.getrandbits(64))
         self._busy_iterations = 0
         # The thread's CPU time when the last callback began (debug mode), for reports.
         self.last_callback_started = 0.0
@@ -122,6 +148,8 @@ class LoopCore(asyncio.SelectorEventLoop):
         now = self._now_ns()
         if deadline <= now and when > self.time():
             deadline = now + 1
+        if self._jitter_ns and deadline < _UNREACHABLE_NS:
+            deadline += self._jitter_draws.randint(0, self._jitter_ns)
         entry = (deadline, next(self._arrivals), cast(_Timer, timer))
         heapq.heappush(self._timers, entry)
         cast(_Timer, timer)._scheduled = True
@@ -159,6 +187,8 @@ class LoopCore(asyncio.SelectorEventLoop):
             self._busy_iterations = 0
             events = self._idle_wait()
         if events:
+            if self._io_order is not None and len(events) > 1:
+                events = self._in_drawn_order(events, self._io_order)
             self._process_events(events)
         timers = self._timers
         if timers:
@@ -169,6 +199,16 @@ class LoopCore(asyncio.SelectorEventLoop):
                 timer._scheduled = False
                 ready.append(timer)
         self._run_ready()
+
+    def _in_drawn_order(
+        self, events: list[tuple[selectors.SelectorKey, int]], draws: random.Random
+    ) -> list[tuple[selectors.SelectorKey, int]]:
+        # Drawn from the order the loop began watching each file, which a test repeats on every
+        # run, not from the kernel's listing or the descriptors' numbers, which may differ.
+        watched = {fd: rank for rank, fd in enumerate(self._selector.get_map())}
+        drawn = sorted(events, key=lambda event: watched[event[0].fd])
+        draws.shuffle(drawn)
+        return drawn
 
     def _drop_cancelled_timers(self) -> None:
         timers = self._timers
