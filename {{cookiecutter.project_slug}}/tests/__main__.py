@@ -19,10 +19,17 @@ each test and added to its report, under "Captured log:", only if it fails or er
 `tests.support.capture`). ``python -m tests --show-logs [unittest arguments]`` shows it all as
 it is written instead, for passing tests too.
 
+``python -m tests -j N [unittest arguments]`` runs the suite in N processes at once (``-j``
+alone, or ``-j auto``: one per CPU), each in development mode with the same warnings as errors,
+and prints what a serial run prints (see `tests.support._parallel`). ``python -m tests
+--schedules N`` runs each virtual-time test under N schedules of its loop, to find races (see
+`tests.support._schedules_run`). Both combine with each other and with every option here.
+
 ``python -m tests --coverage [--show-logs] [unittest arguments]`` runs the same under
 coverage.py, configured in pyproject.toml to follow the service into the processes the
-end-to-end tests start, then combines what every process measured and prints the report. It
-exits non-zero when a test failed or the total is below ``fail_under``.
+end-to-end tests start (and a parallel run into its workers), then combines what every process
+measured and prints the report. It exits non-zero when a test failed or the total is below
+``fail_under``.
 
 The detections themselves live in ``tests.support.AsyncTestCase``, so a test fails the same way
 under ``python -m unittest`` or pytest; this runner only makes sure nothing is left switched off.
@@ -30,124 +37,138 @@ under ``python -m unittest`` or pytest; this runner only makes sure nothing is l
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 import unittest
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from _typeshed import OptExcInfo
-
-    from tests.support.capture import Capture
+from dataclasses import dataclass
 
 WARNINGS_AS_ERRORS = ("error::RuntimeWarning", "error::ResourceWarning")
-SHOW_LOGS = "--show-logs"
+USAGE_ERROR = 2
+# unittest's options that take the next argument as their value, never read as the runner's.
+_UNITTEST_OPTIONS_WITH_VALUES = frozenset(
+    {"-k", "-s", "--start-directory", "-p", "--pattern", "-t", "--top-level-directory"}
+)
+
+
+class UsageError(Exception):
+    """A runner option given a value it does not allow; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """The runner's own options, and the arguments left for unittest."""
+
+    unittest_args: list[str]
+    coverage: bool = False
+    show_logs: bool = False
+    jobs: int = 1
+    schedules: int | None = None
+
+
+def parse(args: list[str]) -> Options:
+    """Take the runner's options out of `args`; `UsageError` for a value that is not allowed."""
+    rest: list[str] = []
+    chosen: dict[str, bool | int] = {}
+    arguments = iter(args)
+    for arg in arguments:
+        option, equals, value = arg.partition("=")
+        if arg == "--coverage":
+            chosen["coverage"] = True
+        elif arg == "--show-logs":
+            chosen["show_logs"] = True
+        elif arg in ("-j", "--jobs"):
+            following = next(arguments, None)
+            # -j alone (last, or before another option) means one process per CPU.
+            if following is None or re.fullmatch(r"-[^0-9].*", following):
+                rest.extend(filter(None, [following]))
+                following = "auto"
+            chosen["jobs"] = _jobs(arg, following)
+        elif option == "--jobs" and equals:
+            chosen["jobs"] = _jobs(option, value)
+        elif arg.startswith("-j"):
+            chosen["jobs"] = _jobs("-j", arg.removeprefix("-j"))
+        elif option == "--schedules":
+            chosen["schedules"] = _schedules(value if equals else next(arguments, ""))
+        else:
+            rest.append(arg)
+            if arg in _UNITTEST_OPTIONS_WITH_VALUES:
+                rest.extend(filter(None, [next(arguments, None)]))
+    return Options(rest, **chosen)  # type: ignore[arg-type]
+
+
+def _jobs(option: str, text: str) -> int:
+    if text == "auto":
+        return _cpus_of_this_process()
+    if not text.isdecimal() or int(text) < 1:
+        raise UsageError(f"{option} {text!r}: expected a whole number of processes >= 1, or auto")
+    return int(text)
+
+
+def _cpus_of_this_process() -> int:
+    # The CPUs this process may run on, not the machine's: os.process_cpu_count() from 3.13.
+    if sys.version_info >= (3, 13):
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _schedules(text: str) -> int:
+    if not text.isdecimal() or int(text) < 1:
+        raise UsageError(f"--schedules {text!r}: expected a whole number of schedules >= 1")
+    return int(text)
 
 
 def _in_dev_mode_with_warnings_as_errors() -> bool:
     return sys.flags.dev_mode and all(option in sys.warnoptions for option in WARNINGS_AS_ERRORS)
 
 
-def _rerun_in_dev_mode(args: list[str]) -> int:
+def _dev_mode_python() -> list[str]:
     warning_flags = [flag for option in WARNINGS_AS_ERRORS for flag in ("-W", option)]
-    command = [sys.executable, "-X", "dev", *warning_flags, "-m", "tests", *args]
+    return [sys.executable, "-X", "dev", *warning_flags]
+
+
+def _rerun_in_dev_mode(args: list[str]) -> int:
+    command = [*_dev_mode_python(), "-m", "tests", *args]
     if "-v" in args or "--verbose" in args:
         print("Re-running in development mode:", subprocess.list2cmdline(command), file=sys.stderr)
     return subprocess.call(command)
 
 
-class CapturedLogResult(unittest.TextTestResult):
-    """unittest's text result, with the runner's captured log added to each failure report."""
-
-    _capture: Capture | None = None
-
-    def startTestRun(self) -> None:
-        super().startTestRun()
-        from tests.support.capture import opened  # noqa: PLC0415 -- see _run_tests
-
-        self._capture = opened()
-
-    def addError(self, test: unittest.TestCase, err: OptExcInfo) -> None:
-        super().addError(test, err)
-        self._add_captured_log(self.errors, test)
-
-    def addFailure(self, test: unittest.TestCase, err: OptExcInfo) -> None:
-        super().addFailure(test, err)
-        self._add_captured_log(self.failures, test)
-
-    def addSubTest(
-        self, test: unittest.TestCase, subtest: unittest.TestCase, err: OptExcInfo | None
-    ) -> None:
-        reported = len(self.failures), len(self.errors)
-        super().addSubTest(test, subtest, err)
-        if len(self.failures) > reported[0]:
-            self._add_captured_log(self.failures, subtest)
-        if len(self.errors) > reported[1]:
-            self._add_captured_log(self.errors, subtest)
-
-    def stopTest(self, test: unittest.TestCase) -> None:
-        super().stopTest(test)
-        if self._capture is not None:
-            self._capture.next_test()
-
-    def _add_captured_log(
-        self, reports: list[tuple[unittest.TestCase, str]], test: unittest.TestCase
-    ) -> None:
-        if self._capture is None:
-            return
-        if captured := self._capture.text():
-            failed, report = reports[-1]
-            reports[-1] = (failed, f"{report}\nCaptured log:\n{captured}")
-        if not isinstance(test, unittest.TestCase):
-            # A class or module fixture failed (unittest reports it as an _ErrorHolder): no
-            # stopTest follows, and what it logged is its own, not the next test's.
-            self._capture.next_test()
-
-
-class SummaryRunner(unittest.TextTestRunner):
-    """unittest's text runner, closing with a one-line count of passed, failed and skipped tests."""
-
-    # Any callable that makes a result will do; typeshed's narrower type rejects a subclass.
-    resultclass: Callable[..., unittest.TextTestResult] = CapturedLogResult
-
-    def run(self, test: unittest.TestSuite | unittest.TestCase) -> unittest.TextTestResult:
-        result = super().run(test)
-        failed = {_test_id(case) for case, _ in result.failures + result.errors}
-        failed.update(_test_id(case) for case in result.unexpectedSuccesses)
-        skipped = len(result.skipped)
-        passed = max(result.testsRun - len(failed) - skipped, 0)
-        self.stream.writeln(f"{passed} passed, {len(failed)} failed, {skipped} skipped")
-        self.stream.flush()
-        return result
-
-
-def _test_id(case: unittest.TestCase) -> str:
-    # A failing subtest reports a _SubTest wrapper; count the test it belongs to once.
-    return getattr(case, "test_case", case).id()
-
-
 def _run_with_coverage(args: list[str]) -> int:
-    warning_flags = [flag for option in WARNINGS_AS_ERRORS for flag in ("-W", option)]
-    measured = [sys.executable, "-X", "dev", *warning_flags, "-m", "coverage", "run", "-m", "tests"]
+    measured = [*_dev_mode_python(), "-m", "coverage", "run", "-m", "tests"]
     status = subprocess.call([*measured, *args])
     subprocess.check_call([sys.executable, "-m", "coverage", "combine", "--quiet"])
     report = subprocess.call([sys.executable, "-m", "coverage", "report"])
     return status or report
 
 
-def _run_tests(args: list[str]) -> int:
+def _run_tests(options: Options) -> int:
     # Imported here, in the one process that runs the tests: the processes that only
     # re-execute it need not spend a few hundred milliseconds loading the toolkit.
+    from tests.support._parallel import ParallelRunner  # noqa: PLC0415
+    from tests.support._results import SummaryRunner  # noqa: PLC0415
     from tests.support.capture import Capture  # noqa: PLC0415
+    from tests.support.schedules import SEED_VARIABLE  # noqa: PLC0415
+
+    if options.schedules and SEED_VARIABLE in os.environ:
+        raise UsageError(f"--schedules explores seeds itself: unset {SEED_VARIABLE} to use it")
+
+    # unittest makes the runner itself, from a class, passing it unittest's options: the
+    # runner's own go into a subclass made for this run.
+    base = ParallelRunner if options.jobs > 1 else SummaryRunner
+    chosen = {"schedules": options.schedules, "jobs": options.jobs, "show_logs": options.show_logs}
+    runner = type("Runner", (base,), chosen)
 
     # Open before discovery, so that what a test module logs as it is imported goes with the
     # first report (a module that fails to import is reported as a failing test).
-    with Capture(live=SHOW_LOGS in args):
+    with Capture(live=options.show_logs):
         program = unittest.main(
             module=None,
-            argv=["python -m tests", *(arg for arg in args if arg != SHOW_LOGS)],
-            testRunner=SummaryRunner,
+            argv=["python -m tests", *options.unittest_args],
+            testRunner=runner,
             exit=False,
         )
     result = program.result
@@ -155,13 +176,18 @@ def _run_tests(args: list[str]) -> int:
 
 
 def main(args: list[str]) -> int:
-    # --show-logs stays in `args` through both re-executions: the process that runs the tests
-    # is the one that reads it.
-    if "--coverage" in args:
-        return _run_with_coverage([arg for arg in args if arg != "--coverage"])
-    if not _in_dev_mode_with_warnings_as_errors():
-        return _rerun_in_dev_mode(args)
-    return _run_tests(args)
+    try:
+        options = parse(args)
+        # The options stay in `args` through both re-executions: the process that runs the
+        # tests is the one that reads them.
+        if options.coverage:
+            return _run_with_coverage([arg for arg in args if arg != "--coverage"])
+        if not _in_dev_mode_with_warnings_as_errors():
+            return _rerun_in_dev_mode(args)
+        return _run_tests(options)
+    except UsageError as error:
+        print(f"python -m tests: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
 
 
 if __name__ == "__main__":
