@@ -73,7 +73,10 @@ class ServiceTestCase(VirtualTimeTestCase):
         while not self.service.ready:
             if self._running.done():
                 self._running.result()
-            await asyncio.sleep(0)
+            # Not sleep(0): a service that starts with real work (a name lookup in a thread)
+            # would keep the loop busy for hundreds of iterations, which moves virtual time
+            # (see `_loop_core`) in the test's first steps. This look waits for an idle loop.
+            await self.clock.advance(0)
 
     async def service_stopped(self) -> None:
         """Wait until the service has stopped; raise what made it stop, if anything did."""
