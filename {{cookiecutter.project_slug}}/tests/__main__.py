@@ -70,32 +70,33 @@ class Options:
 def parse(args: list[str]) -> Options:
     """Take the runner's options out of `args`; `UsageError` for a value that is not allowed."""
     rest: list[str] = []
-    chosen: dict[str, bool | int] = {}
+    coverage = show_logs = False
+    jobs, schedules = 1, None
     arguments = iter(args)
     for arg in arguments:
         option, equals, value = arg.partition("=")
         if arg == "--coverage":
-            chosen["coverage"] = True
+            coverage = True
         elif arg == "--show-logs":
-            chosen["show_logs"] = True
+            show_logs = True
         elif arg in ("-j", "--jobs"):
             following = next(arguments, None)
             # -j alone (last, or before another option) means one process per CPU.
             if following is None or re.fullmatch(r"-[^0-9].*", following):
                 rest.extend(filter(None, [following]))
                 following = "auto"
-            chosen["jobs"] = _jobs(arg, following)
+            jobs = _jobs(arg, following)
         elif option == "--jobs" and equals:
-            chosen["jobs"] = _jobs(option, value)
+            jobs = _jobs(option, value)
         elif arg.startswith("-j"):
-            chosen["jobs"] = _jobs("-j", arg.removeprefix("-j"))
+            jobs = _jobs("-j", arg.removeprefix("-j"))
         elif option == "--schedules":
-            chosen["schedules"] = _schedules(value if equals else next(arguments, ""))
+            schedules = _schedules(value if equals else next(arguments, ""))
         else:
             rest.append(arg)
             if arg in _UNITTEST_OPTIONS_WITH_VALUES:
                 rest.extend(filter(None, [next(arguments, None)]))
-    return Options(rest, **chosen)  # type: ignore[arg-type]
+    return Options(rest, coverage, show_logs, jobs, schedules)
 
 
 def _jobs(option: str, text: str) -> int:
