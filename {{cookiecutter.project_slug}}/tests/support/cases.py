@@ -19,6 +19,7 @@ from tests.support._loop_choice import LoopChoice, UnsupportedLoopError
 from tests.support._tasks import pending_tasks
 from tests.support._wall_clock import VirtualWallClock
 from tests.support.diagnostics import Checks, Diagnostics
+from tests.support.schedules import seed_from_environment
 from tests.support.virtual_time import VirtualClock, VirtualTimeLoop
 
 SLOW_CALLBACK_VARIABLE = "TESTS_SLOW_CALLBACK_DURATION"
@@ -174,6 +175,13 @@ class VirtualTimeTestCase(AsyncTestCase):
       an answer (an idle database connection lets time jump); see `virtual_time`.
     - A task that polls with `await asyncio.sleep(0)` sees time pass: after a hundred busy
       loop iterations in a row, each further one moves the clock by `busy_tick` seconds.
+    - Races are found by seed (see `schedules`): under a seed, the timers due at the same
+      instant and the I/O events ready together run in an order drawn from it, and with
+      `schedule_jitter` each deadline moves later by up to that many seconds. The seed is
+      `TESTS_SCHEDULE_SEED` when set, else the attribute `schedule_seed`, which
+      `python -m tests --schedules N` sets on each copy of a test; None (the default) keeps
+      the order things were scheduled in. `explore_schedules = False` pins that order for a
+      class whose tests assert it on purpose.
 
     A suite written for `IsolatedAsyncioTestCase` runs unchanged on this base, except tests
     that measure real elapsed time. The clock exists from `setUp` on, one per test. The loop a
@@ -192,6 +200,9 @@ class VirtualTimeTestCase(AsyncTestCase):
     wait_for_outside_work: ClassVar[bool] = True
     busy_tick: ClassVar[float] = 1e-5
     virtual_wall_clock: ClassVar[bool] = False
+    schedule_jitter: ClassVar[float] = 0.0
+    explore_schedules: ClassVar[bool] = True
+    schedule_seed: int | None = None
 
     clock: VirtualClock
     _sets_event_loop = False
@@ -263,6 +274,7 @@ class VirtualTimeTestCase(AsyncTestCase):
         )
 
     def _new_loop(self) -> VirtualTimeLoop:
+        seed = self._schedule_seed_in_effect()
         self.clock = VirtualClock(self.start_time, autojump=self.autojump)
         choice = self._loop_choice
         loop = choice.loop_class(
@@ -271,6 +283,8 @@ class VirtualTimeTestCase(AsyncTestCase):
             io_grace=self.io_grace,
             wait_for_outside_work=self.wait_for_outside_work,
             busy_tick=self.busy_tick,
+            schedule_seed=seed,
+            schedule_jitter=self.schedule_jitter,
         )
         if choice.task_factory is not None:
             loop.set_task_factory(choice.task_factory)
@@ -278,3 +292,9 @@ class VirtualTimeTestCase(AsyncTestCase):
         asyncio.set_event_loop(loop)
         self._sets_event_loop = True
         return loop
+
+    def _schedule_seed_in_effect(self) -> int | None:
+        if not self.explore_schedules:
+            return None
+        from_environment = seed_from_environment()
+        return self.schedule_seed if from_environment is None else from_environment

@@ -175,10 +175,11 @@ class VirtualTimeLoop(LoopCore):
     Everything else behaves as the standard selector loop does, debug mode included, except
     that in debug mode creation sites are recorded for tasks (and, by coroutine origin
     tracking, for coroutines) but not for each callback handle and bare future, and slow
-    callbacks are measured in the thread's CPU time.
+    callbacks are measured in the thread's CPU time. Under a `schedule_seed`, what is due
+    together runs in an order drawn from the seed (see `schedules`).
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 -- a keyword for each setting of VirtualTimeTestCase
         self,
         clock: VirtualClock | None = None,
         *,
@@ -186,6 +187,8 @@ class VirtualTimeLoop(LoopCore):
         io_grace: float = 0.01,
         wait_for_outside_work: bool = True,
         busy_tick: float = 1e-5,
+        schedule_seed: int | None = None,
+        schedule_jitter: float = 0.0,
     ) -> None:
         self.clock = clock or VirtualClock()
         self.deadlock_timeout = deadlock_timeout
@@ -199,7 +202,7 @@ class VirtualTimeLoop(LoopCore):
         self._waiting_for_outside = False
         self._outside_work_ended = False
         self._deadlock: DeadlockError | None = None
-        super().__init__()
+        super().__init__(schedule_seed=schedule_seed, schedule_jitter=schedule_jitter)
         own_fds = {key.fd for key in self._selector.get_map().values()}
         self._own_fd_count = len(own_fds)
         self._outside = OutsideWork(self._selector, own_fds)
