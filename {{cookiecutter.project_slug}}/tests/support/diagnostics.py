@@ -21,7 +21,9 @@ filters of the surrounding runner (`python -m unittest`, pytest, `-W error::Reso
 - the standard library's audit events, for blocking calls on the loop's thread (`_blocking`)
   and for where each socket and file was made (`_resources`);
 - the file descriptors open at the start and at the end, to find what the test still holds
-  open after its cleanups, one report per mistake, and close it (`_leftovers`).
+  open after its cleanups, one report per mistake, and close it (`_leftovers`);
+- the loop's timer heap as the loop closes, for timers nothing cancelled (`_timers`);
+- the audit events of thread starts, for threads the test leaves running (`_threads`).
 
 Everything else it receives goes on to where it was going. `finish()` stops listening and
 returns the problems found, one readable paragraph each.
@@ -36,6 +38,7 @@ import re
 import sys
 import traceback
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO, cast
 
@@ -46,6 +49,8 @@ from tests.support._leftovers import Leftovers
 from tests.support._loop_core import LoopCore
 from tests.support._resources import OpenedResources
 from tests.support._tasks import creation_site, is_library_file, name_task, place
+from tests.support._threads import StartedThreads
+from tests.support._timers import PendingTimers
 
 _UNAWAITED = r"coroutine .* was never awaited"
 _ORIGIN_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)')
@@ -64,14 +69,17 @@ class Checks:
     unclosed_resources: bool = True
     slow_callbacks: bool = True
     callback_errors: bool = True
+    pending_timers: bool = True
+    running_threads: bool = True
 
 
 class Diagnostics:
     """The problems asyncio reported during one test, gathered from every channel it uses.
 
-    Call `start(loop)` before the test's first phase, `note_pending_tasks()` while the loop
-    still holds the test's leftovers, and `finish()` after the loop is closed and garbage has
-    been collected; `finish()` is safe to call twice.
+    Call `start(loop)` before the test's first phase, `note_pending_tasks()` and
+    `note_open_resources()` while the loop still holds the test's leftovers, `close_loop()` to
+    close it, `note_running_threads()` once garbage has been collected, and `finish()` last;
+    `finish()` is safe to call twice.
     """
 
     def __init__(self, checks: Checks, slow_callback_duration: float) -> None:
@@ -84,6 +92,8 @@ class Diagnostics:
         self._leftovers: Leftovers | None = None
         self._blocking: BlockingCalls | None = None
         self._callback_cpu: CallbackCpuTime | None = None
+        self._timers: PendingTimers | None = None
+        self._threads: StartedThreads | None = None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """Begin listening; the problems reported from now on count against the test."""
@@ -98,6 +108,10 @@ class Diagnostics:
                 # A VirtualTimeLoop measures its callbacks' CPU time itself.
                 self._callback_cpu = CallbackCpuTime(loop)
                 self._callback_cpu.start()
+        if self._checks.pending_timers:
+            self._timers = PendingTimers(loop)
+        if self._checks.running_threads:
+            self._threads = StartedThreads()
         self._outer_exception_handler = loop.get_exception_handler()
         loop.set_exception_handler(self._on_loop_exception)
         self._warnings.__enter__()
@@ -137,10 +151,29 @@ class Diagnostics:
             for text in self._resources.left_running() + self._leftovers.find():
                 self._add("fail_on_unclosed_resources", text)
 
+    def close_loop(self, close: Callable[[], None]) -> None:
+        """Run `close`, which cancels the pending tasks and closes the loop; record the timers
+        still scheduled after the cleanups that nothing cancelled meanwhile."""
+        if self._timers is None:
+            close()
+            return
+        for text in self._timers.close_loop(close):
+            self._add("fail_on_pending_timers", text)
+
+    def note_running_threads(self) -> None:
+        """Record the threads the test started that are still alive, after a grace to end."""
+        if self._threads is not None:
+            for text in self._threads.left_running():
+                self._add("fail_on_running_threads", text)
+
     def finish(self) -> list[str]:
         """Stop listening, restore every hook, and return the problems found."""
         if self._listening:
             self._listening = False
+            if self._timers is not None:
+                self._timers.stop()
+            if self._threads is not None:
+                self._threads.stop()
             gc.unfreeze()
             sys.set_coroutine_origin_tracking_depth(self._outer_origin_depth)
             logging.getLogger("asyncio").removeFilter(self._on_log_record)
