@@ -7,6 +7,7 @@ checks that the verdict is a failure whose message names the culprit and the lin
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import io
 import logging
@@ -14,13 +15,15 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import unittest
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import ClassVar, TextIO
+from unittest import mock
 
-from tests.support import AsyncTestCase, VirtualTimeTestCase
+from tests.support import AsyncTestCase, VirtualTimeTestCase, _threads
 from tests.support._child_runs import ChildRun, ChildRunTestCase, line_marked, run_child
 from tests.support._tasks import place
 
@@ -72,6 +75,12 @@ class _Mistakes:
     async def test_leaves_subprocess_running(self) -> None:
         await asyncio.create_subprocess_exec(*_SLEEPER)  # subprocess-started
 
+    async def test_leaves_timer_scheduled(self) -> None:
+        asyncio.get_running_loop().call_later(3600, _explode)  # timer-scheduled
+
+    async def test_leaves_thread_running(self) -> None:
+        threading.Thread(target=_RELEASE.wait, name="forgotten").start()  # thread-started
+
 
 _SLEEPER = (sys.executable, "-c", "import time; time.sleep(30)")
 # From 3.12 on; looked up so that the module reads the same whatever Python a project targets.
@@ -89,9 +98,35 @@ def _explode() -> None:
     raise ValueError("kaboom")  # callback-raised
 
 
-def _verdict(test_name: str, **attributes: object) -> ChildRun:
-    case = type("Mistake", (_Mistakes, AsyncTestCase), dict(attributes))
-    return run_child(case, test_name)
+def _wait_for_release() -> None:
+    _RELEASE.wait()  # waits-for-release
+
+
+# Set once a child run's verdict is in, to end the threads its test left running on purpose.
+_RELEASE = threading.Event()
+
+
+@contextlib.contextmanager
+def _threads_left_on_purpose() -> Iterator[None]:
+    """End the threads a child run leaves waiting for `_RELEASE` once it is over; meanwhile,
+    give them no grace to end, since they cannot before then."""
+    try:
+        with mock.patch.object(_threads, "GRACE_S", 0.0):
+            yield
+    finally:
+        left = [thread for thread in threading.enumerate() if thread.name == "forgotten"]
+        _RELEASE.set()
+        for thread in left:
+            thread.join()
+        _RELEASE.clear()
+
+
+def _verdict(
+    test_name: str, base: type[AsyncTestCase] = AsyncTestCase, /, **attributes: object
+) -> ChildRun:
+    case = type("Mistake", (_Mistakes, base), dict(attributes))
+    with _threads_left_on_purpose():
+        return run_child(case, test_name)
 
 
 def _created_here(marker: str) -> str:
@@ -221,6 +256,8 @@ class DetectionTests(ChildRunTestCase):
             "test_blocks_the_loop": "fail_on_slow_callbacks",
             "test_computes_on_the_loop": "fail_on_slow_callbacks",
             "test_raises_in_a_callback": "fail_on_callback_errors",
+            "test_leaves_timer_scheduled": "fail_on_pending_timers",
+            "test_leaves_thread_running": "fail_on_running_threads",
         }
         for test_name, attribute in cases.items():
             with self.subTest(attribute), warnings.catch_warnings():
@@ -280,6 +317,186 @@ class DetectionTests(ChildRunTestCase):
                 await asyncio.to_thread(time.sleep, 0.03)
 
         self.assert_passed(run_child(Careful), tests_run=4)
+
+
+class TimerDetectionTests(ChildRunTestCase):
+    """A timer still scheduled after the cleanups fails the test, on either loop, named once."""
+
+    def test_a_call_later_never_cancelled_names_its_callback_and_line(self) -> None:
+        for base in (AsyncTestCase, VirtualTimeTestCase):
+            with self.subTest(base=base.__name__):
+                self.assert_fails_with(
+                    _verdict("test_leaves_timer_scheduled", base),
+                    "[fail_on_pending_timers] A timer was still scheduled after the test's "
+                    "cleanups: _explode(), due in ",
+                    f"scheduled at {place(__file__, _line_of('timer-scheduled'))} "
+                    "in test_leaves_timer_scheduled",
+                    "it never ran",
+                )
+
+    def test_call_at_and_a_future_s_timeout_left_armed_fail_too(self) -> None:
+        class Forgetful:
+            async def test_calls_at(self) -> None:
+                loop = asyncio.get_running_loop()
+                loop.call_at(loop.time() + 60, _explode)  # call-at
+
+            async def test_arms_a_timeout(self) -> None:
+                loop = asyncio.get_running_loop()
+                answer: asyncio.Future[int] = loop.create_future()
+                loop.call_later(30, answer.cancel)  # timeout-armed
+                answer.set_result(42)
+                self.assertEqual(await answer, 42)  # type: ignore[attr-defined]
+
+        expected = {
+            "test_calls_at": ("_explode()", 60, "call-at"),
+            "test_arms_a_timeout": ("Future.cancel()", 30, "timeout-armed"),
+        }
+        for base in (AsyncTestCase, VirtualTimeTestCase):
+            for test_name, (callback, seconds, marker) in expected.items():
+                with self.subTest(base=base.__name__, test=test_name):
+                    run = run_child(type("Forgetful", (Forgetful, base), {}), test_name)
+                    self.assert_fails_with(
+                        run,
+                        f"[fail_on_pending_timers] A timer was still scheduled after the test's "
+                        f"cleanups: {callback}, due in ",
+                        f"scheduled at {place(__file__, _line_of(marker))} in {test_name}",
+                    )
+                    if base is VirtualTimeTestCase:
+                        # Virtual time stood still from the test's start to its verdict.
+                        self.assertIn(f"due in {seconds} s (at {seconds} s", run.failures[0])
+
+    def test_a_pending_task_s_own_sleep_is_reported_once_as_the_task(self) -> None:
+        class Sleepy:
+            async def test_leaves_a_sleeper(self) -> None:
+                asyncio.create_task(asyncio.sleep(3600), name="sleeper")  # noqa: RUF006
+                await asyncio.sleep(0)
+
+        for base in (AsyncTestCase, VirtualTimeTestCase):
+            with self.subTest(base=base.__name__):
+                run = run_child(type("Sleepy", (Sleepy, base), {}))
+                self.assert_fails_with(run, "[fail_on_pending_tasks] Task 'sleeper'", problems=1)
+
+    def test_timers_cancelled_fired_or_awaited_pass(self) -> None:
+        class Tidy:
+            async def test_cancels_in_a_cleanup(self) -> None:
+                handle = asyncio.get_running_loop().call_later(3600, _explode)
+                self.addCleanup(handle.cancel)  # type: ignore[attr-defined]
+
+            async def test_disarms_a_timeout_once_answered(self) -> None:
+                loop = asyncio.get_running_loop()
+                answer: asyncio.Future[int] = loop.create_future()
+                timeout = loop.call_later(30, answer.cancel)
+                answer.add_done_callback(lambda _: timeout.cancel())
+                answer.set_result(42)
+                await answer
+
+            async def test_lets_its_timer_fire(self) -> None:
+                fired = asyncio.Event()
+                asyncio.get_running_loop().call_later(0.001, fired.set)
+                await fired.wait()
+
+            async def test_times_out_with_asyncio(self) -> None:
+                async with asyncio.timeout(3600):
+                    await asyncio.sleep(0)
+                await asyncio.wait_for(asyncio.sleep(0), 3600)
+                await asyncio.wait([asyncio.create_task(asyncio.sleep(0))], timeout=3600)
+
+        for base in (AsyncTestCase, VirtualTimeTestCase):
+            with self.subTest(base=base.__name__):
+                self.assert_passed(run_child(type("Tidy", (Tidy, base), {})), tests_run=4)
+
+
+class ThreadDetectionTests(ChildRunTestCase):
+    """A thread the test started and left running fails it; a pool shut down does not."""
+
+    def test_a_thread_never_joined_names_where_it_was_started_and_where_it_is(self) -> None:
+        for base in (AsyncTestCase, VirtualTimeTestCase):
+            with self.subTest(base=base.__name__):
+                self.assert_fails_with(
+                    _verdict("test_leaves_thread_running", base),
+                    "[fail_on_running_threads] Thread 'forgotten' was still running after the "
+                    "test's cleanups, started at "
+                    f"{place(__file__, _line_of('thread-started'))} in test_leaves_thread_running",
+                    "now at ",
+                    "Make it stop and join it (thread.join()) in a cleanup",
+                )
+
+    def test_a_daemon_thread_left_running_fails_too(self) -> None:
+        class Haunted(AsyncTestCase):
+            async def test_starts_a_daemon(self) -> None:
+                threading.Thread(target=_wait_for_release, name="forgotten", daemon=True).start()
+
+        with _threads_left_on_purpose():
+            run = run_child(Haunted)
+        self.assert_fails_with(
+            run,
+            "[fail_on_running_threads] Thread 'forgotten' (daemon) was still running",
+            f"now at {place(__file__, _line_of('waits-for-release'))} in _wait_for_release",
+        )
+
+    def test_an_executor_never_shut_down_names_its_idle_worker(self) -> None:
+        pools: list[concurrent.futures.ThreadPoolExecutor] = []
+
+        class Wasteful(AsyncTestCase):
+            async def test_keeps_a_pool(self) -> None:
+                pool = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="kept")
+                pools.append(pool)
+                await asyncio.get_running_loop().run_in_executor(pool, int)  # pool-used
+
+        try:
+            with mock.patch.object(_threads, "GRACE_S", 0.0):
+                run = run_child(Wasteful)
+        finally:
+            for pool in pools:
+                pool.shutdown()
+        self.assert_fails_with(
+            run,
+            "[fail_on_running_threads] Thread 'kept_0', an idle worker of an executor that was "
+            "never shut down",
+            f"started at {place(__file__, _line_of('pool-used'))} in test_keeps_a_pool",
+            "executor.shutdown()",
+        )
+
+    def test_threads_joined_stopped_or_pooled_and_shut_down_pass(self) -> None:
+        class Tidy(AsyncTestCase):
+            async def test_joins_its_thread(self) -> None:
+                thread = threading.Thread(target=time.sleep, args=(0.01,))
+                thread.start()
+                await asyncio.to_thread(thread.join)
+
+            async def test_stops_its_daemon_in_a_cleanup(self) -> None:
+                stop = threading.Event()
+                threading.Thread(target=stop.wait, daemon=True).start()
+                self.addCleanup(stop.set)
+
+            async def test_shuts_its_pool_down_without_waiting(self) -> None:
+                pool = concurrent.futures.ThreadPoolExecutor()
+                self.addCleanup(pool.shutdown, wait=False)
+                await asyncio.get_running_loop().run_in_executor(pool, int)
+
+            async def test_runs_in_the_default_executor(self) -> None:
+                await asyncio.to_thread(time.sleep, 0.01)
+
+            async def test_uses_its_pool_in_a_with_block(self) -> None:
+                with concurrent.futures.ThreadPoolExecutor() as pool:
+                    await asyncio.get_running_loop().run_in_executor(pool, int)
+
+        self.assert_passed(run_child(Tidy), tests_run=5)
+
+    def test_a_thread_started_before_the_test_is_not_its_own(self) -> None:
+        class Fixture(AsyncTestCase):
+            @classmethod
+            def setUpClass(cls) -> None:
+                stop = threading.Event()
+                thread = threading.Thread(target=stop.wait)
+                thread.start()
+                cls.addClassCleanup(thread.join)
+                cls.addClassCleanup(stop.set)
+
+            async def test_uses_the_fixture(self) -> None:
+                await asyncio.sleep(0)
+
+        self.assert_passed(run_child(Fixture), tests_run=1)
 
 
 class SlowCallbackDefaultTests(unittest.TestCase):
@@ -373,6 +590,7 @@ class EagerTaskDetectionTests(ChildRunTestCase):
             "test_blocks_the_loop": "[fail_on_slow_callbacks] A blocking call",
             "test_computes_on_the_loop": "[fail_on_slow_callbacks] A callback kept",
             "test_raises_in_a_callback": "[fail_on_callback_errors]",
+            "test_leaves_timer_scheduled": "[fail_on_pending_timers]",
         }
         for base in (AsyncTestCase, VirtualTimeTestCase):
             for test_name, fragment in mistakes.items():
