@@ -20,6 +20,7 @@ from tests.environments import install, run_suite
 HEADER = """\
 import asyncio
 import socket
+import threading
 import time
 
 from tests.support import AsyncTestCase, VirtualTimeTestCase
@@ -166,6 +167,46 @@ BUGS: dict[str, tuple[str, str, list[str]]] = {
                 self.assertEqual(seen, ["missing"])
         """,
         ["[fail_on_callback_errors]", "KeyError('missing')", "in on_reply"],
+    ),
+    "pending_timer": (
+        """
+        class Test(AsyncTestCase):
+            async def test(self):
+                asyncio.get_running_loop().call_later(30, print, "retry")
+        """,
+        """
+        class Test(AsyncTestCase):
+            async def test(self):
+                retry = asyncio.get_running_loop().call_later(30, print, "retry")
+                self.addCleanup(retry.cancel)
+        """,
+        [
+            "[fail_on_pending_timers]",
+            "A timer was still scheduled after the test's cleanups: print('retry')",
+            "scheduled at tests/test_bug_pending_timer.py:",
+        ],
+    ),
+    "running_thread": (
+        """
+        class Test(AsyncTestCase):
+            async def test(self):
+                stop = threading.Event()
+                threading.Thread(target=stop.wait, name="poller", daemon=True).start()
+        """,
+        """
+        class Test(AsyncTestCase):
+            async def test(self):
+                stop = threading.Event()
+                poller = threading.Thread(target=stop.wait, name="poller", daemon=True)
+                poller.start()
+                self.addCleanup(poller.join)
+                self.addCleanup(stop.set)
+        """,
+        [
+            "[fail_on_running_threads]",
+            "Thread 'poller' (daemon) was still running after the test's cleanups",
+            "started at tests/test_bug_running_thread.py:",
+        ],
     ),
 }
 
