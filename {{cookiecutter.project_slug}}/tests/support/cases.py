@@ -63,11 +63,19 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
       measure that does not grow when the machine is busy;
     - raised an exception in a loop callback (`call_soon`, a done callback, a protocol method),
       which asyncio hands to its exception handler and a test never sees
-      (`fail_on_callback_errors`).
+      (`fail_on_callback_errors`);
+    - left a timer scheduled (`fail_on_pending_timers`): a `call_later` or `call_at` handle
+      never cancelled, a timeout left armed, which would never run; a pending task's own sleep
+      is not one, it is reported with the task;
+    - left a thread it started still running (`fail_on_running_threads`), once the loop's
+      default executor is shut down and after up to a second for threads told to stop: a
+      thread never joined, a busy executor worker, or an idle worker of an executor never
+      shut down (one shut down with `wait=False` is fine).
 
     The failure message names each culprit, once, and the line of the project's code that
     created it: task creation sites and coroutine origins are recorded in debug mode, sockets,
-    files and blocking calls through the standard library's audit events. Set a `fail_on_*`
+    files, threads and blocking calls through the standard library's audit events, and where
+    each timer was scheduled when its loop does not record it. Set a `fail_on_*`
     attribute to False on a class to turn its check off there.
 
     Releasing what `asyncSetUp` acquired: `IsolatedAsyncioTestCase` skips `asyncTearDown` when
@@ -88,6 +96,8 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     fail_on_unclosed_resources: ClassVar[bool] = True
     fail_on_slow_callbacks: ClassVar[bool] = True
     fail_on_callback_errors: ClassVar[bool] = True
+    fail_on_pending_timers: ClassVar[bool] = True
+    fail_on_running_threads: ClassVar[bool] = True
 
     _asyncioRunner: asyncio.Runner | None
     _diagnostics: Diagnostics | None = None
@@ -120,6 +130,8 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
             unclosed_resources=self.fail_on_unclosed_resources,
             slow_callbacks=self.fail_on_slow_callbacks,
             callback_errors=self.fail_on_callback_errors,
+            pending_timers=self.fail_on_pending_timers,
+            running_threads=self.fail_on_running_threads,
         )
 
     def _runner(self) -> asyncio.Runner:
@@ -136,8 +148,9 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         try:
             diagnostics.note_pending_tasks(pending_tasks(runner.get_loop()))
             diagnostics.note_open_resources()
-            runner.close()
+            diagnostics.close_loop(runner.close)
             gc.collect()
+            diagnostics.note_running_threads()
         finally:
             problems = diagnostics.finish()
         if problems:
