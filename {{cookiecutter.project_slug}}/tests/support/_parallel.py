@@ -5,8 +5,10 @@ discovery options mean the same), then hands them out by class to N workers
 (`tests.support._worker`), each a ``python -X dev`` process with the runner's warnings as
 errors. Work is shared through one queue, not split in advance: a worker that finishes asks for
 more. It gets the next class of the module it is in, so that ``setUpModule`` runs once per
-module per worker; else a module no worker has started; else, at the end, a class of the module
-with the most left, so that no worker idles while another still has a queue of its own.
+module per worker; else a module no worker has started, in the order of discovery; else, at the
+end, a class of the module with the most left, so that no worker idles while another still has a
+queue of its own, unless that module has a ``setUpModule``: setting it up again in a second
+worker would cost more than it saves.
 
 Each worker runs its tests with the runner's own result (`tests.support._results`) writing to
 a buffer, and after each test sends the parent what changed: what it printed (a dot, or a line
@@ -143,36 +145,41 @@ class _Queue:
     """The classes left to run, by module: see the module's docstring for who gets which."""
 
     def __init__(self, tests: list[unittest.TestCase]) -> None:
-        modules: dict[str, dict[type, list[str]]] = {}
+        by_module: dict[str, dict[type, list[str]]] = {}
         for test in tests:
-            classes = modules.setdefault(type(test).__module__, {})
+            classes = by_module.setdefault(type(test).__module__, {})
             classes.setdefault(type(test), []).append(test.id())
-        self._fresh = collections.deque(
-            (module, collections.deque(classes.values())) for module, classes in modules.items()
-        )
-        self._started: dict[str, collections.deque[list[str]]] = {}
+        self._left = {
+            module: collections.deque(classes.values()) for module, classes in by_module.items()
+        }
+        self._fresh = collections.deque(by_module)
+        # A module with a setUpModule is never shared: a second worker would set it up again.
+        self._shareable = {
+            module for module in by_module if not hasattr(sys.modules[module], "setUpModule")
+        }
 
     def __len__(self) -> int:
         """How many classes are left."""
-        left = [classes for _, classes in self._fresh] + list(self._started.values())
-        return sum(map(len, left))
+        return sum(map(len, self._left.values()))
 
     def take(self, module: str | None) -> tuple[str, list[str]] | None:
         """The next class for a worker last in `module`, as its module and test ids."""
-        if module is not None and self._started.get(module):
-            return module, self._started[module].popleft()
-        if self._fresh:
-            module, classes = self._fresh.popleft()
-            self._started[module] = classes
-            return module, classes.popleft()
-        if any(self._started.values()):
-            module = max(self._started, key=lambda name: len(self._started[name]))
-            return module, self._started[module].popleft()
-        return None
+        if module is None or not self._left[module]:
+            module = self._next_module()
+        return None if module is None else (module, self._left[module].popleft())
 
     def put_back(self, module: str, ids: list[str]) -> None:
-        """Run `ids` again, first: the tests a worker that died had not started."""
-        self._fresh.appendleft((module, collections.deque([ids])))
+        """Run `ids` again, first: the tests of `module` that a worker that died had not begun."""
+        self._left[module].appendleft(ids)
+        self._fresh.appendleft(module)
+
+    def _next_module(self) -> str | None:
+        while self._fresh:
+            module = self._fresh.popleft()
+            if self._left[module]:
+                return module
+        shared = [module for module in self._shareable if self._left[module]]
+        return max(shared, key=lambda module: len(self._left[module]), default=None)
 
 
 class _Dispatch(unittest.TestSuite):
