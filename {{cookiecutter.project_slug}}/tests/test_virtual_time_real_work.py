@@ -14,7 +14,7 @@ import threading
 import time
 import unittest
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from tests.support import AsyncTestCase, VirtualTimeTestCase
 from tests.support._child_runs import ChildRunTestCase, run_child
@@ -339,6 +339,107 @@ async def _readable(sock: socket.socket) -> None:
         await ready
     finally:
         loop.remove_reader(sock.fileno())
+
+
+class GracePollTests(VirtualTimeTestCase):
+    """Sockets both ends of which the loop serves get the `io_grace` poll after they write,
+    not before every jump; a Unix socket gets it before every jump."""
+
+    def count_grace_polls(self) -> list[float | None]:
+        """The timeouts of the polls that wait (a grace), from now until the test ends."""
+        selector = cast(VirtualTimeLoop, asyncio.get_running_loop())._selector
+        select = selector.select
+        polls: list[float | None] = []
+
+        def counting_select(timeout: float | None = None) -> Any:
+            if timeout is None or timeout > 0:
+                polls.append(timeout)
+            return select(timeout)
+
+        selector.select = counting_select  # type: ignore[method-assign]
+        self.addCleanup(delattr, selector, "select")
+        return polls
+
+    async def keep_alive(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A connection to an echo server on this loop, after one exchange, left open."""
+        served = asyncio.get_running_loop().create_future()
+
+        async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while line := await reader.readline():
+                writer.write(line.upper())
+            writer.close()
+            await writer.wait_closed()
+            served.set_result(None)
+
+        server = await asyncio.start_server(echo, "127.0.0.1", 0)
+        self.addAsyncCleanup(server.wait_closed)
+        self.addCleanup(server.close)
+        self.addAsyncCleanup(asyncio.wait_for, served, 1)
+        reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname())
+        self.addAsyncCleanup(writer.wait_closed)
+        self.addCleanup(writer.close)
+        writer.write(b"ping\n")
+        self.assertEqual(await reader.readline(), b"PING\n")
+        return reader, writer
+
+    async def test_jumps_beside_an_idle_server_and_connection_spend_one_grace(self) -> None:
+        await self.keep_alive()
+        polls = self.count_grace_polls()
+        for _ in range(50):
+            await asyncio.sleep(1)
+        self.assertEqual(self.clock.monotonic(), 50)
+        self.assertLessEqual(len(polls), 1)
+
+    async def test_an_exchange_costs_a_few_graces_not_one_a_jump(self) -> None:
+        reader, writer = await self.keep_alive()
+        polls = self.count_grace_polls()
+        await asyncio.sleep(1)
+        idle = len(polls)
+        writer.write(b"pong\n")
+        self.assertEqual(await reader.readline(), b"PONG\n")
+        for _ in range(50):
+            await asyncio.sleep(1)
+        # The exchange's own polls, each ended by what arrived, and one after it that found
+        # nothing; not one for each of the fifty jumps.
+        self.assertLessEqual(len(polls) - idle, 5)
+
+    async def test_a_write_that_wakes_no_reader_brings_the_grace_back_once(self) -> None:
+        loop = asyncio.get_running_loop()
+        listener = socket.create_server(("127.0.0.1", 0))
+        self.addCleanup(listener.close)
+        listener.setblocking(False)
+        writing = socket.socket()
+        self.addCleanup(writing.close)
+        writing.setblocking(False)
+        await loop.sock_connect(writing, listener.getsockname())
+        reading, _ = await loop.sock_accept(listener)
+        self.addCleanup(reading.close)
+        # The reading end waits for a thousand bytes, so one byte written wakes nothing: only
+        # the writer's count tells that a peer on the loop has been sent something.
+        reading.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, 1000)
+        for end in (writing, reading):
+            loop.add_reader(end, end.recv, 1000)
+            self.addCleanup(loop.remove_reader, end)
+        polls = self.count_grace_polls()
+        for _ in range(5):
+            await asyncio.sleep(1)
+        settled = len(polls)
+        writing.send(b"x")
+        for _ in range(20):
+            await asyncio.sleep(1)
+        self.assertEqual(polls[settled:], [0.01])
+
+    async def test_a_unix_socket_gets_the_grace_before_every_jump(self) -> None:
+        loop = asyncio.get_running_loop()
+        ends = socket.socketpair()
+        for end in ends:
+            self.addCleanup(end.close)
+            loop.add_reader(end, end.recv, 1)
+            self.addCleanup(loop.remove_reader, end)
+        polls = self.count_grace_polls()
+        for _ in range(5):
+            await asyncio.sleep(1)
+        self.assertEqual(polls, [0.01] * 5)
 
 
 class PhaseTests(VirtualTimeTestCase):

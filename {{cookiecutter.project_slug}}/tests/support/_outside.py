@@ -246,6 +246,26 @@ def _end(fd: int) -> _End:
     return _End(fd, "file", None, str(fd))
 
 
+def tcp_writes(selector: selectors.BaseSelector, own_fds: set[int]) -> frozenset[Any] | None:
+    """How much each socket the loop watches has written, as a value to compare at two idle
+    moments: equal answers mean that no watched socket wrote in between, and none came or went.
+
+    None when one cannot be counted (a pipe, a Unix socket, a system without `TCP_INFO`) or is
+    still connecting. Each socket is told apart by its inode too, since a closed socket's
+    descriptor is soon given to a new one.
+    """
+    writes = []
+    for key in selector.get_map().values():
+        fd = key.fd
+        if fd in own_fds:
+            continue
+        counters = _tcp_counters(fd)
+        if counters is None or counters.connecting:
+            return None
+        writes.append((fd, os.fstat(fd).st_ino, counters.written))
+    return frozenset(writes)
+
+
 def _tcp_counters(fd: int) -> _TcpCounters | None:
     """What the kernel counts for the TCP socket `fd`; None where it cannot say."""
     if not _TCP_INFO_READABLE:

@@ -174,7 +174,8 @@ class VirtualTimeTestCase(AsyncTestCase):
       `await self.clock.advance(seconds)`, which runs everything due on the way.
     - Real work is never cut short: while an executor job (`asyncio.to_thread`,
       `run_in_executor`) or a subprocess runs, the loop waits for it in real time; sockets
-      and pipes get `io_grace` seconds of real time to deliver before each jump.
+      and pipes get `io_grace` seconds of real time to deliver before a jump (TCP sockets on
+      Linux only after one of them wrote: see `virtual_time`).
     - A deadlock fails the test after `deadlock_timeout` seconds of real time, listing every
       waiting task and where it is suspended, instead of hanging.
     - `virtual_wall_clock = True` puts the wall clock on virtual time too, for the whole test

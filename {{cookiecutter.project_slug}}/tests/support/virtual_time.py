@@ -29,7 +29,12 @@ The rule for a jump, checked each time the loop runs out of ready callbacks:
    before time moves. Peers on the same loop answer within that poll. Quiet outside peers
    alone get a zero-time look instead, but the whole poll right after the loop waited for
    outside work, so what an answer set off (a notification on another connection) arrives
-   before time moves on.
+   before time moves on. A poll that found nothing is not repeated in vain: while every
+   watched descriptor is a TCP socket whose counters the kernel gives (see `_outside`), none
+   is still connecting, none came or went, and none has written a byte since, no peer has
+   been sent anything to answer, and the loop only looks (a zero-time poll) before each jump.
+   So an idle server and its keep-alive connections cost a jump microseconds, not `io_grace`;
+   a pipe or a Unix socket among them brings back the whole poll.
 4. Then the jump, to the earliest of: the next timer, and the target of any pending
    `clock.advance()`. With `autojump` off, only a pending `advance()` lets time move.
 5. Nothing to jump to and nothing in flight is a deadlock: after `deadlock_timeout` seconds of
@@ -59,7 +64,7 @@ from typing import Any, TypeVar, TypeVarTuple
 
 from tests.support._call_graph import cycles_among, describe_task
 from tests.support._loop_core import UNREACHABLE_S, LoopCore, to_ns
-from tests.support._outside import OutsideWork, Survey
+from tests.support._outside import OutsideWork, Survey, tcp_writes
 from tests.support._tasks import pending_tasks
 
 _T = TypeVar("_T")
@@ -205,7 +210,10 @@ class VirtualTimeLoop(LoopCore):
         super().__init__(schedule_seed=schedule_seed, schedule_jitter=schedule_jitter)
         own_fds = {key.fd for key in self._selector.get_map().values()}
         self._own_fd_count = len(own_fds)
+        self._own_fds = own_fds
         self._outside = OutsideWork(self._selector, own_fds)
+        # What the watched sockets had written when an `io_grace` poll last found nothing.
+        self._writes_at_empty_grace: frozenset[Any] | None = None
 
     def time(self) -> float:
         return self.clock._now_ns / _NS_PER_SECOND
@@ -294,9 +302,19 @@ class VirtualTimeLoop(LoopCore):
         just_ended, self._outside_work_ended = self._outside_work_ended, False
         if watched:
             grace = self.io_grace if watched > len(outside.quiet) or just_ended else 0
+            writes = None
+            if grace and not just_ended:
+                # A peer on this loop answers only after a watched socket wrote: with nothing
+                # written since a grace that found nothing, another would find nothing too.
+                writes = tcp_writes(selector, self._own_fds)
+                if writes is not None and writes == self._writes_at_empty_grace:
+                    grace = 0
             events = selector.select(grace)
             if events:
+                self._writes_at_empty_grace = None
                 return events
+            if grace:
+                self._writes_at_empty_grace = writes
         if stop is None:
             return self._wait_out_deadlock(timer, [*outside.working, *outside.quiet])
         self.clock._now_ns = stop
