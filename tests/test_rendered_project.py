@@ -13,10 +13,11 @@ from tests.checks import assert_files_parse, assert_no_template_syntax
 from tests.engines import REPO_ROOT
 from tests.option_sets import OPTION_SETS, pythons_for
 
-# The names by which each web framework's code shows itself in a project's sources.
+# The names by which each web framework's code shows itself in a project's sources (httpx is
+# the tests' client on both).
 FRAMEWORK_NAMES = {
     "aiohttp": ("aiohttp",),
-    "fastapi": ("fastapi", "uvicorn", "starlette", "pydantic", "httpx"),
+    "fastapi": ("fastapi", "uvicorn", "starlette", "pydantic"),
 }
 # What each job store adds to a project: its runtime dependencies, and its own files.
 STORE_DEPENDENCIES = {"sqlite": set(), "postgres": {"psycopg", "psycopg-pool"}}

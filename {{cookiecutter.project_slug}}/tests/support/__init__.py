@@ -7,7 +7,8 @@
   `VirtualClock`: sleeps and timeouts take no real time, in the order they would for real.
 - `ServiceTestCase`: a `VirtualTimeTestCase` with the service running for each test.
 {%- if cookiecutter.web_framework != "none" %}
-- `WebAppTestCase`: a `ServiceTestCase` with an HTTP client for the service's endpoints.
+- `WebAppTestCase`: a `ServiceTestCase` serving HTTP as in production, with an httpx client
+  for its endpoints.
 {%- endif %}
 - `tests.support.mocks`: stand-ins for async functions, iterators, context managers, classes
   and streams.

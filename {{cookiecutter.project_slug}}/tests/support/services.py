@@ -3,25 +3,19 @@
 `ServiceTestCase` builds the real `Service` on the test's `VirtualClock` with a
 `MemoryJobStore`, starts it in `asyncSetUp` and stops it in a cleanup, so each test begins
 with a ready service and nothing outlives it.
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
 
-`WebAppTestCase` runs the service with its HTTP server on a free loopback port, and adds an
-aiohttp client, `self.client`, talking to it.
-{%- elif cookiecutter.web_framework == "fastapi" %}
-
-`WebAppTestCase` adds `self.client`, an httpx client that calls the service's FastAPI app
-in-process through its ASGI interface: no server, no socket, and the app's own waits run on
-the test's virtual time like the rest of the service.
+`WebAppTestCase` runs the service as production does, HTTP server included: the service's own
+`HttpServer`, behind its `ConnectionGuard`, listening on a free loopback port in the test's
+event loop, and adds `self.client`, an httpx client for that port. The server's and the
+handlers' waits run on the test's virtual time with the rest of the service.
 {%- endif %}
 """
 
 from __future__ import annotations
 
 import asyncio
-{%- if cookiecutter.web_framework == "aiohttp" %}
-
-import aiohttp
-{%- elif cookiecutter.web_framework == "fastapi" %}
+{%- if cookiecutter.web_framework != "none" %}
 
 import httpx
 {%- endif %}
@@ -29,10 +23,8 @@ import httpx
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.service import RequestServer, Service
 from {{ cookiecutter.package_name }}.store import JobStore
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
 from {{ cookiecutter.package_name }}.web import HttpServer, create_app
-{%- elif cookiecutter.web_framework == "fastapi" %}
-from {{ cookiecutter.package_name }}.web import create_app
 {%- endif %}
 from tests.support.cases import VirtualTimeTestCase
 from tests.support.stores import MemoryJobStore
@@ -88,16 +80,34 @@ class ServiceTestCase(VirtualTimeTestCase):
             self.service.request_shutdown()
         if not self._stop_seen_by_test:
             await self._running
-{%- if cookiecutter.web_framework == "aiohttp" %}
+{%- if cookiecutter.web_framework != "none" %}
+
+
+# How long a request may go unanswered, in the test's virtual seconds, before the client gives
+# up with `httpx.TimeoutException`: httpx's own default (5 s) is shorter than the waits an
+# endpoint test sets up on purpose.
+CLIENT_TIMEOUT = 300.0
 
 
 class WebAppTestCase(ServiceTestCase):
-    """A `ServiceTestCase` with `self.client`, an aiohttp session for the service's HTTP server.
+    """A `ServiceTestCase` whose service serves HTTP, with `self.client` to send it requests.
 
-    Requests take paths: ``await self.client.get("/readyz")``. `self.http` is the server.
+    The service runs with the HTTP server it runs with in production, `web.HttpServer`: the
+    framework's own server behind the `ConnectionGuard`, on a socket from `listener.py`, here
+    on a free loopback port (`make_settings` sets ``port=0``; an override must keep it). It
+    runs in the test's event loop, so a handler that waits 30 seconds on the service's clock
+    answers after 30 virtual seconds, in milliseconds of real time. `self.http` is the server;
+    ``self.http.port`` its port, for a test that opens connections of its own. As in
+    production, the server closes once a shutdown has drained the service: a test that asks
+    for a shutdown and then sends requests keeps a job in hand first.
+
+    `self.client` is an `httpx.AsyncClient` for that port: requests take paths,
+    ``await self.client.get("/readyz")``. It opens a connection for each request and closes
+    it after the answer: a kept-alive connection would race the server's idle timeout, which
+    counts virtual time, while httpx's pool counts real time.
     """
 
-    client: aiohttp.ClientSession
+    client: httpx.AsyncClient
     http: HttpServer
 
     def make_settings(self) -> Settings:
@@ -110,25 +120,10 @@ class WebAppTestCase(ServiceTestCase):
 
     async def asyncSetUp(self) -> None:
         await super().asyncSetUp()
-        base_url = f"http://127.0.0.1:{self.http.port}"
-        self.client = await self.enterAsyncContext(aiohttp.ClientSession(base_url=base_url))
-{%- elif cookiecutter.web_framework == "fastapi" %}
-
-
-class WebAppTestCase(ServiceTestCase):
-    """A `ServiceTestCase` with `self.client`, an httpx client for the service's FastAPI app.
-
-    Requests take paths: ``await self.client.get("/readyz")``. They reach the app through
-    httpx's ASGI transport, in this test's event loop: a handler that waits 30 seconds on the
-    service's clock answers after 30 virtual seconds, in milliseconds of real time.
-    """
-
-    client: httpx.AsyncClient
-
-    async def asyncSetUp(self) -> None:
-        await super().asyncSetUp()
-        transport = httpx.ASGITransport(app=create_app(self.service))
-        self.client = await self.enterAsyncContext(
-            httpx.AsyncClient(transport=transport, base_url="http://service.test")
+        client = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{self.http.port}",
+            timeout=CLIENT_TIMEOUT,
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
+        self.client = await self.enterAsyncContext(client)
 {%- endif %}
