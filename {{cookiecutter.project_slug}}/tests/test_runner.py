@@ -19,6 +19,7 @@ import unittest
 from pathlib import Path
 
 from tests.__main__ import Options, parse
+from tests.support.schedules import SEED_VARIABLE
 
 PROJECT = Path(__file__).resolve().parent.parent
 PACKAGE = "runner_sample"
@@ -270,11 +271,18 @@ def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str
     return subprocess.Popen(
         [sys.executable, "-m", "tests", *args],
         cwd=PROJECT,
-        env={**os.environ, **_environment, **(env or {})},
+        env=_environment_of_a_run(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def _environment_of_a_run(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment for a sample run, less any schedule seed this run was given
+    (``TESTS_SCHEDULE_SEED=1 python -m tests``): each sample run chooses its own."""
+    inherited = {name: value for name, value in os.environ.items() if name != SEED_VARIABLE}
+    return {**inherited, **_environment, **(extra or {})}
 
 
 def _start_more() -> None:
@@ -467,7 +475,7 @@ class ScheduleTests(unittest.TestCase):
         again = subprocess.Popen(
             [sys.executable, *args],
             cwd=PROJECT,
-            env={**os.environ, **_environment, variable: value},
+            env=_environment_of_a_run({variable: value}),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
