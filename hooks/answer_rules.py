@@ -63,14 +63,14 @@ STDLIB_MODULE_NAMES = frozenset(_STDLIB_MODULE_NAMES_TEXT.split())
 # own top-level packages: a package of the same name would shadow it. The template's tests
 # compare this with a generated environment.
 _PROJECT_MODULE_NAMES_TEXT = """
-    __main__ _distutils_hack _yaml aiohappyeyeballs aiohttp aiosignal annotated_doc
+    __main__ _distutils_hack _time_machine _yaml aiohappyeyeballs aiohttp aiosignal annotated_doc
     annotated_types anyio ast_serialize attr attrs benchmarks certifi cfgv click coverage
     distlib fastapi filelock frozenlist h11 hatchling httpcore httpx identify idna librt
     looptime multidict mypy mypy_extensions mypyc nodeenv opentelemetry outcome packaging
     pathspec pip pkg_resources platformdirs pre_commit prometheus_client propcache psycopg
     psycopg_binary psycopg_pool pydantic pydantic_core python_discovery ruff setuptools sniffio
-    sortedcontainers starlette test tests trio typing_extensions typing_inspection uv uvicorn
-    virtualenv wheel yaml yarl
+    sortedcontainers starlette test tests time_machine trio typing_extensions typing_inspection
+    uv uvicorn virtualenv wheel yaml yarl
 """
 PROJECT_MODULE_NAMES = frozenset(_PROJECT_MODULE_NAMES_TEXT.split())
 # The same list on every Python the template offers (soft keywords such as `type` are not in it).
