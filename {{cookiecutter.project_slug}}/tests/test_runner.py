@@ -18,7 +18,8 @@ import textwrap
 import unittest
 from pathlib import Path
 
-from tests.__main__ import Options, parse
+from tests.__main__ import SLOW_CALLBACK_VARIABLE, Options, coverage_environment, parse
+from tests.support import cases
 from tests.support.schedules import SEED_VARIABLE
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -444,15 +445,24 @@ class ParallelTests(unittest.TestCase):
                 self.assertEqual(stdout, "")
 
     def test_j_alone_means_a_process_per_cpu_and_leaves_the_next_option_to_unittest(self) -> None:
-        if sys.version_info >= (3, 13):
-            cpus = os.process_cpu_count()
-        else:
+        if hasattr(os, "sched_getaffinity"):
             cpus = len(os.sched_getaffinity(0))
+        else:
+            cpus = os.cpu_count() or 1
         self.assertEqual(parse(["-j"]), Options([], jobs=cpus))
         self.assertEqual(parse(["-j", "-v", "x"]), Options(["-v", "x"], jobs=cpus))
         self.assertEqual(parse(["-j", "auto", "x"]), Options(["x"], jobs=cpus))
         self.assertEqual(parse(["-k", "-j", "-j3"]), Options(["-k", "-j"], jobs=3))
         self.assertEqual(parse(["x", "--jobs", "1"]), Options(["x"], jobs=1))
+
+
+class CoverageTests(unittest.TestCase):
+    def test_under_coverage_a_step_is_slow_from_0_3_s_unless_the_variable_says(self) -> None:
+        self.assertEqual(SLOW_CALLBACK_VARIABLE, cases.SLOW_CALLBACK_VARIABLE)
+        expected = {"HOME": "/h", SLOW_CALLBACK_VARIABLE: "0.3"}
+        self.assertEqual(coverage_environment({"HOME": "/h"}), expected)
+        chosen = {SLOW_CALLBACK_VARIABLE: "0.05"}
+        self.assertEqual(coverage_environment(chosen), chosen)
 
 
 class ScheduleTests(unittest.TestCase):
