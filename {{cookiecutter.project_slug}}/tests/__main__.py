@@ -166,10 +166,15 @@ def _run_tests(options: Options) -> int:
     from tests.support._parallel import ParallelRunner  # noqa: PLC0415
     from tests.support._results import SummaryRunner  # noqa: PLC0415
     from tests.support.capture import Capture  # noqa: PLC0415
-    from tests.support.schedules import SEED_VARIABLE  # noqa: PLC0415
+    from tests.support.schedules import SEED_VARIABLE, seed_from_environment  # noqa: PLC0415
 
     if options.schedules and SEED_VARIABLE in os.environ:
         raise UsageError(f"--schedules explores seeds itself: unset {SEED_VARIABLE} to use it")
+    try:
+        # Every virtual-time test would error with this; say it once, before any runs.
+        seed_from_environment()
+    except ValueError as malformed:
+        raise UsageError(str(malformed)) from None
 
     # unittest makes the runner itself, from a class, passing it unittest's options: the
     # runner's own go into a subclass made for this run.

@@ -502,6 +502,13 @@ class ScheduleTests(unittest.TestCase):
         message = "--schedules explores seeds itself: unset TESTS_SCHEDULE_SEED to use it"
         self.assertEqual((stdout, stderr), ("", f"python -m tests: error: {message}\n"))
 
+    def test_a_malformed_seed_is_one_line_before_any_test_runs(self) -> None:
+        process = start(RACE, env={"TESTS_SCHEDULE_SEED": "1.5"})
+        stdout, stderr = process.communicate(timeout=60)
+        self.assertEqual(process.returncode, 2, stderr)
+        message = "TESTS_SCHEDULE_SEED='1.5': expected a whole number >= 0"
+        self.assertEqual((stdout, stderr), ("", f"python -m tests: error: {message}\n"))
+
     def test_todays_order_passes_and_each_schedule_counts_as_a_test(self) -> None:
         _, _, stderr = run("serial")
         race = [line for line in verbose_lines(stderr) if "test_reader" in line]
