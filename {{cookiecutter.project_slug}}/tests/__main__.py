@@ -146,7 +146,7 @@ def _rerun_in_dev_mode(args: list[str]) -> int:
 
 def coverage_environment(environment: Mapping[str, str]) -> dict[str, str]:
     """`environment` for the tests run under coverage.py: its tracer makes each step of the loop
-    several times as costly in CPU time (building the FastAPI app: 12 ms alone, 80 ms traced on
+    several times as costly in CPU time (building the web app: 12 ms alone, 80 ms traced on
     Python 3.12), so a step counts as slow from `SLOW_CALLBACK_UNDER_COVERAGE` seconds, unless
     the environment sets the threshold itself."""
     return {SLOW_CALLBACK_VARIABLE: SLOW_CALLBACK_UNDER_COVERAGE, **environment}

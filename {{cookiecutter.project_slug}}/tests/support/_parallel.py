@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 # Keeps this module's frames out of the reports of lost workers, as unittest does for its own.
 __unittest = True
 
+# What a worker's connection raises once the worker is gone: an end, or a reset connection
+# when it went with a "stop" unread.
+_WORKER_GONE = (EOFError, ConnectionResetError)
 # How long a worker interrupted by Ctrl-C may take to clean up before it is killed.
 _INTERRUPTED_WORKER_GRACE_S = 10.0
 
@@ -221,8 +224,7 @@ class _Dispatch(unittest.TestSuite):
             worker = next(worker for worker in self._workers if worker.connection is ready)
             try:
                 message = worker.connection.recv()
-            # A worker gone with a "stop" unread leaves a reset connection rather than an end.
-            except (EOFError, ConnectionResetError):
+            except _WORKER_GONE:
                 self._end(worker, result)
             else:
                 self._handle(worker, message, result)
