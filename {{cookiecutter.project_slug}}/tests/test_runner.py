@@ -279,10 +279,15 @@ def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str
     )
 
 
+# Not passed on to a sample run: a schedule seed this run was given (each sample run chooses its
+# own), and coverage.py's settings under ``--coverage``, which would trace the sample runs too:
+# they exercise the runner, not the service, and traced they cost twice the CPU time.
+_NOT_INHERITED = frozenset({SEED_VARIABLE, "COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START"})
+
+
 def _environment_of_a_run(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """This process's environment for a sample run, less any schedule seed this run was given
-    (``TESTS_SCHEDULE_SEED=1 python -m tests``): each sample run chooses its own."""
-    inherited = {name: value for name, value in os.environ.items() if name != SEED_VARIABLE}
+    """This process's environment for a sample run, less what `_NOT_INHERITED` names."""
+    inherited = {name: value for name, value in os.environ.items() if name not in _NOT_INHERITED}
     return {**inherited, **_environment, **(extra or {})}
 
 
