@@ -122,6 +122,13 @@ _PATH = _Rule(
 {%- endif %}
 {%- if cookiecutter.web_framework != "none" %}
 _HOST = _Rule("a host name or IP address", lambda text: text.strip() or None)
+_TOKENS_FILE = _Rule(
+    "a file path", lambda text: text if text.strip() and text.isprintable() else None
+)
+_SWITCH = _Rule(
+    "true or false",
+    lambda text: {"true": True, "false": False}.get(text.strip().casefold()),
+)
 _PORT = _Rule(
     f"a TCP port from 0 to {MAX_PORT} (0 picks a free one)",
     lambda text: int(text) if _WHOLE.fullmatch(text.strip()) and int(text) <= MAX_PORT else None,
@@ -205,6 +212,15 @@ class Settings:
         _seconds(0.01, 3600),
         "seconds an idle keep-alive connection is kept open; set it above the load balancer's",
     )
+    api_tokens_file: str | None = _setting(
+        None,
+        _TOKENS_FILE,
+        "file of bearer tokens, one a line, that /jobs requests must carry; unset, /jobs is open"
+        " to anyone who can reach the service",
+    )
+    access_log_probes: bool = _setting(
+        False, _SWITCH, "log /healthz, /readyz and /metrics requests in the access log too"
+    )
 {%- endif %}
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
@@ -272,12 +288,21 @@ def setting_docs() -> list[SettingDoc]:
             name=field.name,
             variable=env_variable(field.name),
             flag=command_line_flag(field.name) if field.metadata["flag"] else None,
-            default=str(field.default) or "(required)",
+            default=_shown_default(field.default),
             allowed=field.metadata["rule"].allowed,
             meaning=field.metadata["meaning"],
         )
         for field in _setting_fields()
     ]
+
+
+def _shown_default(default: object) -> str:
+    """A default as one would write it in its variable; None means the setting is off."""
+    if default is None:
+        return "(unset)"
+    if isinstance(default, bool):
+        return str(default).lower()
+    return str(default) or "(required)"
 
 
 def describe_variables() -> str:
