@@ -1,0 +1,1 @@
+"""Scripts that the repository's workflows run; not part of the service, nor of its wheel."""
