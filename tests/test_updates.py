@@ -325,9 +325,13 @@ def assert_store_switched(project: Path, job_store: str) -> None:
 
 
 def locked_versions(project: Path) -> dict[str, str]:
-    """The version ``uv.lock`` pins for each package."""
+    """The version ``uv.lock`` pins for each package but the project, whose version is git's."""
     lock = tomllib.loads(read(project, "uv.lock"))
-    return {package["name"]: package["version"] for package in lock["package"]}
+    return {
+        package["name"]: package["version"]
+        for package in lock["package"]
+        if package["name"] != project.name
+    }
 
 
 def shell(script: str, project: Path, home: Path) -> subprocess.CompletedProcess[str]:
