@@ -23,7 +23,8 @@ from pathlib import Path
 
 EXIT_USAGE = 2
 
-_TAG = re.compile(r"v(?P<version>\d+\.\d+\.\d+)")
+# ASCII digits only: the version goes on into the workflow's outputs and the image's tags.
+_TAG = re.compile(r"v(?P<version>[0-9]+\.[0-9]+\.[0-9]+)")
 _LINK_REFERENCE = re.compile(r"\[[^\]]+\]:\s")
 
 

@@ -64,7 +64,7 @@ class ReleaseNotesTest(unittest.TestCase):
         self.assertEqual(self.notes("v1.1.0", CHANGELOG), (0, "- Older.\n", ""))
 
     def test_a_tag_that_is_not_v_and_a_version_is_one_line_and_exit_2(self) -> None:
-        for tag in ("1.2.0", "v1.2", "release-1.2.0", "v1.2.0-rc1"):
+        for tag in ("1.2.0", "v1.2", "release-1.2.0", "v1.2.0-rc1", "v1.2.\u0663"):
             with self.subTest(tag=tag):
                 status, stdout, stderr = self.notes(tag, CHANGELOG)
                 self.assertEqual((status, stdout), (2, ""))
