@@ -3,7 +3,8 @@
 The contract every store meets is tested in `tests.test_store`. Here: accepted jobs outlive the
 store, jobs found running at the next start are queued again (one process per file), the bound
 holds under concurrent adds, and a file of the first release, which recorded no schema version,
-is upgraded in place with its jobs kept, and they run.
+is upgraded in place with its jobs kept, and they run; so is a file of the release before
+jobs had an origin (schema version 2), its jobs with an empty one.
 """
 
 from __future__ import annotations
@@ -41,6 +42,17 @@ INSERT INTO jobs (id, name, duration, status, attempts) VALUES
     ('running-1', 'interrupted', 1.5, 'running', 1),
     ('queued-1', 'waiting', 2.5, 'queued', 0);
 """
+
+# The schema of the release before jobs had an origin (version 2), with one queued job.
+BEFORE_ORIGINS = (
+    FIRST_RELEASE
+    + """
+ALTER TABLE jobs ADD COLUMN owner TEXT;
+ALTER TABLE jobs ADD COLUMN lease_expires REAL;
+UPDATE jobs SET status = 'queued' WHERE status = 'running';
+PRAGMA user_version = 2;
+"""
+)
 
 
 def write_database(path: str, script: str) -> None:
@@ -111,6 +123,23 @@ class SqliteJobStoreTest(AsyncTestCase):
             await store.finish(job)
         self.assertEqual(await store.unfinished(), [])
         self.assertEqual(await store.count_queued(), 0)
+
+    async def test_a_file_from_before_origins_is_upgraded_its_jobs_with_an_empty_one(self) -> None:
+        await asyncio.to_thread(write_database, self.path, BEFORE_ORIGINS)
+
+        with self.assertLogs(LOGGER, "INFO") as logs:
+            store = await self.open_store()
+
+        self.assertIn(f"schema upgraded from version 2 to {SCHEMA_VERSION}", logs.output[0])
+        old = await store.claim("worker", LEASE)
+        assert old is not None
+        self.assertEqual((old.id, old.origin), ("running-1", {}))
+        origin = {"request_id": "req-1"}
+        new = await store.add(Job("new"), max_queued=ROOM, origin=origin)
+        await store.close()
+        reopened = await self.open_store()
+        self.assertEqual(await reopened.get(new.id), new)
+        self.assertEqual([job.origin for job in await reopened.unfinished()], [{}, {}, origin])
 
     async def test_an_upgraded_file_opens_again_without_migrating(self) -> None:
         await asyncio.to_thread(write_database, self.path, FIRST_RELEASE)

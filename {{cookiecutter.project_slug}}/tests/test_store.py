@@ -71,6 +71,20 @@ class Contract:
             self.assertEqual((first.status, first.job, first.attempts, first.owner), expected)
             self.assertIsNone(await self.store.get("no-such-id"))
 
+        async def test_a_job_keeps_its_origin_through_claims_and_releases(self) -> None:
+            origin = {"request_id": "req-1", "traceparent": f"00-{'ab' * 16}-{'cd' * 8}-01"}
+            added = await self.store.add(Job("traced"), max_queued=ROOM, origin=origin)
+            untraced = await self.store.add(Job("untraced"), max_queued=ROOM)
+            claimed = await self.store.claim("worker", LEASE)
+            assert claimed is not None
+            await self.store.release(claimed)
+            again = await self.store.claim("worker", LEASE)
+            assert again is not None
+            self.assertEqual((added.origin, claimed.origin, again.origin), (origin,) * 3)
+            self.assertEqual(await self.store.get(added.id), again)
+            self.assertEqual([job.origin for job in await self.store.unfinished()], [origin, {}])
+            self.assertEqual(untraced.origin, {})
+
         async def test_the_queue_is_bounded(self) -> None:
             await self.store.add(Job("a"), max_queued=2)
             await self.store.add(Job("b"), max_queued=2)

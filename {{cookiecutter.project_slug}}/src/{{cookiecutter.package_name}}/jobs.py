@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
+from collections.abc import Mapping
 
 MAX_NAME_LENGTH = 200
 # A request may leave `duration` out: a job that asks for no time is complete as it is. One
@@ -59,7 +60,9 @@ class StoredJob:
     """An accepted job as the store holds it: its id, its status, how often it was started.
 
     `owner` names the worker that claimed it last (None until a claim); with `attempts` it
-    identifies the claim, which is how a store fences a worker that lost its lease.
+    identifies the claim, which is how a store fences a worker that lost its lease. `origin` is
+    what the job carries from the request that accepted it to each of its runs (the request id
+    and the trace context, see `job_origin.py`); clients never see it.
     """
 
     id: str
@@ -68,6 +71,8 @@ class StoredJob:
     attempts: int = 0
     error: str | None = None
     owner: str | None = None
+    # Not hashed: a dict is not hashable, and the id already tells two jobs apart.
+    origin: Mapping[str, str] = dataclasses.field(default_factory=dict, hash=False)
 
     def describe(self) -> dict[str, object]:
         """The job as the service shows it to clients and in its logs."""

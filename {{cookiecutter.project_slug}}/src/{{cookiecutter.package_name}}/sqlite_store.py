@@ -17,7 +17,9 @@ is committed.
 reads the version, so two processes opening one file cannot both apply them, and a failed
 migration leaves the file as it was. Version 1 is the schema of the first release, which
 recorded no version (0); a file of that release is upgraded in place, its jobs kept. A file of
-a newer version than this code knows is refused, not guessed at.
+a newer version than this code knows is refused, not guessed at. A job's origin (see
+`job_origin.py`) is one JSON object in a text column, NULL for the jobs of a file from before
+version 3: they come back with an empty origin.
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import json
 import logging
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TypeVar
 
@@ -64,11 +67,12 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE jobs ADD COLUMN owner TEXT",
         "ALTER TABLE jobs ADD COLUMN lease_expires REAL",
     ),
+    ("ALTER TABLE jobs ADD COLUMN origin TEXT",),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 _JOBS_TABLE = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'"
 
-_COLUMNS = "id, name, duration, status, attempts, error, owner"
+_COLUMNS = "id, name, duration, status, attempts, error, owner, origin"
 # The oldest claimable job: each half is one search of the index on (status, seq), the second
 # among the running jobs only, which are few.
 _NEXT_CLAIMABLE = """
@@ -142,8 +146,10 @@ class SqliteJobStore:
     ) -> None:
         await self.close()
 
-    async def add(self, job: Job, *, max_queued: int) -> StoredJob:
-        stored = StoredJob(id=str(uuid.uuid4()), job=job)
+    async def add(
+        self, job: Job, *, max_queued: int, origin: Mapping[str, str] | None = None
+    ) -> StoredJob:
+        stored = StoredJob(id=str(uuid.uuid4()), job=job, origin=dict(origin or {}))
         await self._call(self._insert, stored, max_queued)
         self._wake_ups.job_added()
         return stored
@@ -223,8 +229,9 @@ class SqliteJobStore:
             if self._count_queued() >= max_queued:
                 raise QueueFullError(f"{max_queued} jobs are queued already")
             db.execute(
-                "INSERT INTO jobs (id, name, duration, status) VALUES (?, ?, ?, 'queued')",
-                (stored.id, stored.job.name, stored.job.duration),
+                "INSERT INTO jobs (id, name, duration, status, origin)"
+                " VALUES (?, ?, ?, 'queued', ?)",
+                (stored.id, stored.job.name, stored.job.duration, json.dumps(stored.origin)),
             )
 
     def _claim(self, owner: str, now: float, lease: float) -> StoredJob | None:
@@ -308,6 +315,16 @@ def _lost(job: StoredJob) -> str:
     return f"job {job.id}: the claim of attempt {job.attempts} by {job.owner} is no longer current"
 
 
-def _stored(row: tuple[str, str, float, str, int, str | None, str | None]) -> StoredJob:
-    job_id, name, duration, status, attempts, error, owner = row
-    return StoredJob(job_id, Job(name, duration), JobStatus(status), attempts, error, owner)
+def _stored(
+    row: tuple[str, str, float, str, int, str | None, str | None, str | None],
+) -> StoredJob:
+    job_id, name, duration, status, attempts, error, owner, origin = row
+    return StoredJob(
+        job_id,
+        Job(name, duration),
+        JobStatus(status),
+        attempts,
+        error,
+        owner,
+        json.loads(origin) if origin is not None else {},
+    )

@@ -30,7 +30,7 @@ a store compare their own clocks with each other's deadlines: keep their clocks 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from {{ cookiecutter.package_name }}.jobs import Job, StoredJob
@@ -67,11 +67,14 @@ class JobStore(Protocol):
         """
         ...
 
-    async def add(self, job: Job, *, max_queued: int) -> StoredJob:
+    async def add(
+        self, job: Job, *, max_queued: int, origin: Mapping[str, str] | None = None
+    ) -> StoredJob:
         """Store `job` as queued and return it with its new id, once it is committed.
 
-        Raises `QueueFullError` if `max_queued` jobs are queued already, counted exactly even
-        while other processes add at the same time.
+        `origin` is kept with it as it is (see `job_origin.py`), and comes back with every
+        `StoredJob` of it. Raises `QueueFullError` if `max_queued` jobs are queued already,
+        counted exactly even while other processes add at the same time.
         """
         ...
 

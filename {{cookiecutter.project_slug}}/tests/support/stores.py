@@ -17,7 +17,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from {{ cookiecutter.package_name }}.clock import Clock
 from {{ cookiecutter.package_name }}.jobs import Job, JobStatus, StoredJob
@@ -43,10 +43,12 @@ class MemoryJobStore:
     def shared(self) -> bool:
         return False
 
-    async def add(self, job: Job, *, max_queued: int) -> StoredJob:
+    async def add(
+        self, job: Job, *, max_queued: int, origin: Mapping[str, str] | None = None
+    ) -> StoredJob:
         if await self.count_queued() >= max_queued:
             raise QueueFullError(f"{max_queued} jobs are queued already")
-        stored = self._keep(StoredJob(id=next(self._ids), job=job))
+        stored = self._keep(StoredJob(id=next(self._ids), job=job, origin=dict(origin or {})))
         self._wake_ups.job_added()
         return stored
 
