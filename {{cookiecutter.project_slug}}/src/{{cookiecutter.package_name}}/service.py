@@ -24,6 +24,10 @@ begins while the work already accepted finishes. It listens before anything else
 address it cannot listen on stops the service before it starts. The server talks to the
 service alone: `submit`, `job`, `readiness`, `queue_depth` and `on_job_ended`.
 
+Each job is stored with its origin (`job_origin.py`): the id of the request that submitted it
+and, when a `JobTracer` is given, that request's trace context, so that each run of the job,
+here or on another replica, logs with that request id and belongs to that trace.
+
 All waiting is on the injected `Clock`, so tests drive the whole sequence on virtual time.
 """
 
@@ -37,6 +41,7 @@ from typing import Protocol
 
 from {{ cookiecutter.package_name }}.clock import Clock, finished_within
 from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.job_origin import UNTRACED, JobTracer, origin_here
 from {{ cookiecutter.package_name }}.jobs import Job, JobStatus, ShuttingDownError, StoredJob
 from {{ cookiecutter.package_name }}.store import JobStore, StoreUnavailableError
 from {{ cookiecutter.package_name }}.worker import Worker
@@ -95,11 +100,14 @@ class Readiness(enum.StrEnum):
 class Service:
     """The running service: its parts supervised together, with a graceful shutdown."""
 
-    def __init__(self, settings: Settings, clock: Clock, store: JobStore) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, store: JobStore, *, tracer: JobTracer = UNTRACED
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self._store = store
-        self._worker = Worker(store, clock, settings)
+        self._tracer = tracer
+        self._worker = Worker(store, clock, settings, tracer=tracer)
         self._phase = Phase.STARTING
         self._shutdown_requested = asyncio.Event()
         self._worker_task: asyncio.Task[None] | None = None
@@ -129,7 +137,8 @@ class Service:
         if not self.ready:
             phase = self._phase.value
             raise ShuttingDownError(f"not accepting job {job.name!r}: the service is {phase}")
-        return await self._store.add(job, max_queued=self.settings.max_queued_jobs)
+        origin = origin_here(self._tracer)
+        return await self._store.add(job, max_queued=self.settings.max_queued_jobs, origin=origin)
 
     async def job(self, job_id: str) -> StoredJob | None:
         """The accepted job with this id, in whatever state it is; None if there is none."""

@@ -26,6 +26,9 @@ work; keep the patterns around it:
   back in the queue and lists them in `released`.
 - **The store may be away.** A claim, heartbeat or record that finds the store unreachable is
   logged and tried again at the next tick or beat; the service keeps running.
+- **A job runs as its request.** Each attempt, recording its outcome included, runs with the
+  request id of the request that submitted the job, and in a span of that request's trace
+  when there is a `JobTracer` (see `job_origin.py`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from collections.abc import Callable, Coroutine
 
 from {{ cookiecutter.package_name }}.clock import Clock, finished_within
 from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.job_origin import UNTRACED, JobTracer, running_as_origin
 from {{ cookiecutter.package_name }}.jobs import JobStatus, StoredJob
 from {{ cookiecutter.package_name }}.store import JobStore, LeaseLostError, StoreUnavailableError
 
@@ -53,10 +57,16 @@ def worker_name() -> str:
 
 class Worker:
     """Runs the jobs of `store` as `owner`, by the settings' ``tick_interval``,
-    ``worker_concurrency`` and ``job_lease``."""
+    ``worker_concurrency`` and ``job_lease``; each attempt in a span of `tracer`."""
 
     def __init__(
-        self, store: JobStore, clock: Clock, settings: Settings, *, owner: str | None = None
+        self,
+        store: JobStore,
+        clock: Clock,
+        settings: Settings,
+        *,
+        owner: str | None = None,
+        tracer: JobTracer = UNTRACED,
     ) -> None:
         self.ticks = 0
         self.owner = owner or worker_name()
@@ -64,6 +74,7 @@ class Worker:
         self.on_job_ended: list[Callable[[StoredJob, JobStatus, float], None]] = []
         self._store = store
         self._clock = clock
+        self._tracer = tracer
         self._tick_interval = settings.tick_interval
         self._concurrency = settings.worker_concurrency
         self._lease = settings.job_lease
@@ -135,16 +146,17 @@ class Worker:
         return True
 
     async def _run(self, job: StoredJob) -> None:
-        logger.info("job %s %r started (attempt %d)", job.id, job.job.name, job.attempts)
-        started = self._clock.monotonic()
-        try:
-            failure = await self._process(job)
-        except asyncio.CancelledError:
+        with running_as_origin(job, self._tracer):
+            logger.info("job %s %r started (attempt %d)", job.id, job.job.name, job.attempts)
+            started = self._clock.monotonic()
+            try:
+                failure = await self._process(job)
+            except asyncio.CancelledError:
+                self._let_go(job)
+                await _to_the_end(self._hand_back(job))
+                raise
             self._let_go(job)
-            await _to_the_end(self._hand_back(job))
-            raise
-        self._let_go(job)
-        await _to_the_end(self._record(job, started, failure))
+            await _to_the_end(self._record(job, started, failure))
 
     async def _process(self, job: StoredJob) -> str | None:
         """Run `process`; return how it failed, or None."""

@@ -21,6 +21,7 @@ import httpx
 {%- endif %}
 
 from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.job_origin import UNTRACED, JobTracer
 from {{ cookiecutter.package_name }}.service import RequestServer, Service
 from {{ cookiecutter.package_name }}.store import JobStore
 {%- if cookiecutter.web_framework != "none" %}
@@ -34,8 +35,8 @@ class ServiceTestCase(VirtualTimeTestCase):
     """Runs `self.service` on virtual time for the length of each test.
 
     Override `make_settings` to change the settings, `make_store` to give the service another
-    store (`self.store` is the one it runs with), `make_server` to run it with a
-    `RequestServer`. A test that shuts the service down, or
+    store (`self.store` is the one it runs with), `make_tracer` to trace its jobs,
+    `make_server` to run it with a `RequestServer`. A test that shuts the service down, or
     makes it crash, awaits `service_stopped()`; otherwise the cleanup requests the shutdown and
     waits for it, so a service that crashed unnoticed still fails the test.
     """
@@ -51,6 +52,10 @@ class ServiceTestCase(VirtualTimeTestCase):
         """The service's store: a new `MemoryJobStore`, so that time stays exact."""
         return MemoryJobStore()
 
+    def make_tracer(self) -> JobTracer:
+        """What traces the service's jobs (see `job_origin`): nothing, by default."""
+        return UNTRACED
+
     def make_server(self) -> RequestServer | None:
         """What takes requests for `self.service` while it runs: nothing, by default."""
         return None
@@ -58,7 +63,9 @@ class ServiceTestCase(VirtualTimeTestCase):
     async def asyncSetUp(self) -> None:
         await super().asyncSetUp()
         self.store = await self.make_store()
-        self.service = Service(self.make_settings(), self.clock, self.store)
+        self.service = Service(
+            self.make_settings(), self.clock, self.store, tracer=self.make_tracer()
+        )
         self._running = asyncio.create_task(self.service.run(self.make_server()), name="service")
         self._stop_seen_by_test = False
         self.addAsyncCleanup(self._stop_service)
