@@ -11,11 +11,14 @@ PostgreSQL's binaries where it runs, on this machine or in the Debian root (`tes
 Each project is installed from its lock into a fresh virtual environment (see
 `tests.environments`). On its oldest Python it runs the command its CI runs, `python -m tests
 --coverage`, which must pass its tests and its coverage threshold with the service's own
-processes measured; on the others, `python -m tests`.
+processes measured; on the others, `python -m tests`. The modules that are the same in every
+project run in the first project of each Python, the rest in every project
+(`tests.suite_scope`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,16 +28,26 @@ from tests.engines import render
 from tests.environments import install, run_in, run_suite, suite_summary
 from tests.interpreters import Interpreter, require_interpreter
 from tests.option_sets import SUPPORTED_PYTHONS, matrix, pythons_for
+from tests.suite_scope import answer_dependent_modules
+
+
+def _runs() -> Iterator[tuple[str, dict[str, str], str, bool]]:
+    """Each run of the matrix, and whether it is its Python's first, which runs every module."""
+    pythons_begun = set()
+    for name, options, version in matrix(SUPPORTED_PYTHONS):
+        yield name, options, version, version not in pythons_begun
+        pythons_begun.add(version)
+
 
 RUNS = [
-    pytest.param(options, version, id=f"{name}-py{version}")
-    for name, options, version in matrix(SUPPORTED_PYTHONS)
+    pytest.param(options, version, whole, id=f"{name}-py{version}")
+    for name, options, version, whole in _runs()
 ]
 
 
-@pytest.mark.parametrize(("options", "version"), RUNS)
+@pytest.mark.parametrize(("options", "version", "whole"), RUNS)
 def test_the_generated_suite_passes(
-    template: Path, tmp_path: Path, options: dict[str, str], version: str
+    template: Path, tmp_path: Path, options: dict[str, str], version: str, whole: bool
 ) -> None:
     python = require_interpreter(version)
     if options.get("job_store") == "postgres":
@@ -44,8 +57,9 @@ def test_the_generated_suite_passes(
     measured = version == pythons_for(options)[0]
     venv_python = install(project, tmp_path / "venv", python)
 
+    modules = [] if whole else answer_dependent_modules(project)
     result = run_suite(
-        venv_python, project, *(["--coverage"] if measured else []), interpreter=python
+        venv_python, project, *(["--coverage"] if measured else []), *modules, interpreter=python
     )
 
     output = result.stdout + result.stderr

@@ -31,6 +31,7 @@ from tests.engines import (
     tree,
 )
 from tests.environments import install, run_suite, suite_summary
+from tests.suite_scope import answer_dependent_modules
 
 TREE = "{{cookiecutter.project_slug}}"
 WORKER = f"{TREE}/src/{{{{cookiecutter.package_name}}}}/worker.py"
@@ -410,5 +411,7 @@ def run(command: list[str], cwd: Path, home: Path) -> None:
 
 
 def assert_tests_pass(project: Path, venv: Path) -> None:
-    result = run_suite(install(project, venv), project)
+    """The updated project's tests pass: those its answers shape (the others, the same in every
+    project, `tests.test_generated_project` runs)."""
+    result = run_suite(install(project, venv), project, *answer_dependent_modules(project))
     assert result.returncode == 0, result.stdout + result.stderr
