@@ -24,12 +24,15 @@ import os
 import re
 import subprocess
 import threading
+import tomllib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.markers import Marker
+from packaging.utils import canonicalize_name
 
 from hooks import answer_rules
 from tests.engines import BIN, git, render
@@ -226,12 +229,16 @@ ADVISORY = {
 
 
 @contextlib.contextmanager
-def osv_stand_in(advisories: dict[str, list[object]]) -> Iterator[str]:
-    """Answer OSV's query API on a loopback port from `advisories` (package name -> vulns)."""
+def osv_stand_in(advisories: dict[str, list[object]], asked: set[str]) -> Iterator[str]:
+    """Answer OSV's query API on a loopback port from `advisories` (package name -> vulns).
+
+    The names of the packages it is asked about go into `asked`.
+    """
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             query = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            asked.add(query["package"]["name"])
             vulns = advisories.get(query["package"]["name"], [])
             body = json.dumps({"vulns": vulns} if vulns else {}).encode()
             self.send_response(200)
@@ -258,13 +265,15 @@ def ci_steps_failure(project: Path, scratch: Path) -> str | None:
 
     The workflows and image jobs' scripts pass (zizmor without a token makes only its offline
     audits), and so does the audit with no advisory: the ci group installs from the lock, and
-    pip-audit reads the export whole. With one advisory against a locked package, the audit
-    fails and names it. The steps that use actions (checkout, uv, the image build) are GitHub's.
+    pip-audit asks about every package of the lock that Linux installs. With one advisory
+    against a locked package, the audit fails and names it. The steps that use actions
+    (checkout, uv, the image build) are GitHub's.
     """
     git(project, "init", "--quiet")  # actionlint finds the workflows of the repository
     scratch.mkdir()
     advisories: dict[str, list[object]] = {}
-    with osv_stand_in(advisories) as url:
+    asked: set[str] = set()
+    with osv_stand_in(advisories, asked) as url:
         env = {
             **os.environ,
             "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
@@ -277,11 +286,34 @@ def ci_steps_failure(project: Path, scratch: Path) -> str | None:
             result = run_job_scripts(project, workflow, job, env)
             if result.returncode != 0:
                 return f"{workflow}.yml job {job}:\n{result.stdout}{result.stderr}"
+        if unasked := packages_to_audit(project, scratch / "requirements.txt") - asked:
+            return f"the audit never asked about {sorted(unasked)}"
         advisories["coverage"] = [ADVISORY]
         result = run_job_scripts(project, "audit", "dependencies", env)
     if result.returncode == 0 or ADVISORY["id"] not in result.stdout:
         return f"the audit with {ADVISORY['id']} against coverage:\n{result.stdout}{result.stderr}"
     return None
+
+
+# A line of uv export's that names a package with a marker: name==version ; marker \
+EXPORTED_WITH_MARKER = re.compile(r"^(?P<name>[\w.-]+)==\S+ ; (?P<marker>.+?) \\$", re.MULTILINE)
+
+
+def packages_to_audit(project: Path, export: Path) -> set[str]:
+    """The packages of uv.lock but the project, less those the export marks for elsewhere.
+
+    pip-audit leaves out a requirement whose marker this machine does not meet (a package only
+    Windows installs); one the export forgot altogether stays in.
+    """
+    lock = tomllib.loads((project / "uv.lock").read_text(encoding="utf-8"))
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    elsewhere = {
+        canonicalize_name(line["name"])
+        for line in EXPORTED_WITH_MARKER.finditer(export.read_text(encoding="utf-8"))
+        if not Marker(line["marker"]).evaluate()
+    }
+    itself = canonicalize_name(pyproject["project"]["name"])
+    return {package["name"] for package in lock["package"]} - {itself} - elsewhere
 
 
 def run_job_scripts(
