@@ -30,6 +30,8 @@ lint: $(TOOLS)
 	bash -n .ci/run
 	bash -n .ci/debian-root
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/actionlint .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline --quiet .github/workflows/*.yml
 
 $(TOOLS): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
