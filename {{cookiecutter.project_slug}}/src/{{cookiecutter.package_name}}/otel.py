@@ -95,7 +95,11 @@ class Tracing:
 
     def instrument_app(self, app: FastAPI) -> None:
         """Make each request `app` serves a server span, outside every middleware of its own."""
-        FastAPIInstrumentor.instrument_app(app, tracer_provider=self.provider)
+        # Without the ASGI layer's span for each message received and sent: they say little
+        # about a request of one small body, and each is a span more to make and export.
+        FastAPIInstrumentor.instrument_app(
+            app, tracer_provider=self.provider, exclude_spans=["receive", "send"]
+        )
 {%- endif %}
 
     def log_filter(self) -> logging.Filter:
