@@ -131,10 +131,19 @@ def test_a_build_without_git_history_takes_the_version_it_is_given(
 
 
 @pytest.fixture(scope="module")
-def workflow(template: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def released(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A default project whose CHANGELOG.md has notes for 1.2.0."""
     work = tmp_path_factory.mktemp("release")
     project = render("cookiecutter", template, {}, work / "out", work / "home")
-    text = (project / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8")
+    changelog = project / "CHANGELOG.md"
+    text = changelog.read_text(encoding="utf-8")
+    changelog.write_text(text.replace("## [Unreleased]\n", "## [1.2.0] - 2026-12-03\n"), "utf-8")
+    return project
+
+
+@pytest.fixture(scope="module")
+def workflow(released: Path) -> dict[str, Any]:
+    text = (released / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8")
     loaded: dict[str, Any] = yaml.safe_load(text)
     return loaded
 
@@ -167,6 +176,37 @@ def test_the_workflow_runs_on_version_tags_with_least_privilege_and_no_cache(
             assert step["with"]["enable-cache"] is False
 
 
+def test_the_notes_step_writes_the_notes_and_the_versions_or_stops_the_release(
+    released: Path, workflow: dict[str, Any], tmp_path: Path
+) -> None:
+    [step] = [step for step in workflow["jobs"]["dist"]["steps"] if step.get("id") == "notes"]
+    assert step["env"] == {"TAG": "${{ github.ref_name }}"}
+    for tag, succeeds in (("v1.2.0", True), ("v1.3.0", False), ("v1.2", False)):
+        outputs = tmp_path / f"outputs-{tag}"
+        outputs.touch()
+        # As GitHub runs a step's script: bash -e, the tag in TAG.
+        result = subprocess.run(
+            ["bash", "-e", "-c", step["run"]],
+            cwd=released,
+            env={
+                **os.environ,
+                "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+                "UV_PYTHON_DOWNLOADS": "never",
+                "TAG": tag,
+                "GITHUB_OUTPUT": str(outputs),
+            },
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert (result.returncode == 0) == succeeds, result.stderr
+        expected = "version=1.2.0\nseries=1.2\n" if succeeds else ""
+        assert outputs.read_text(encoding="utf-8") == expected
+        if succeeds:
+            notes = (released / "release-notes.md").read_text(encoding="utf-8")
+            assert notes.startswith("### Added\n\n- "), notes
+
+
 def test_the_workflow_does_what_the_readme_says_in_its_order(workflow: dict[str, Any]) -> None:
     jobs = workflow["jobs"]
     dist = jobs["dist"]["steps"]
@@ -174,16 +214,16 @@ def test_the_workflow_does_what_the_readme_says_in_its_order(workflow: dict[str,
     [notes] = [n for n, run in enumerate(runs) if "scripts/release_notes.py" in run]
     [build] = [n for n, run in enumerate(runs) if run.startswith("uv build")]
     assert notes < build, "the notes are checked before anything is built"
-    assert 'python scripts/release_notes.py "$TAG" > release-notes.md' in runs[notes]
     assert dist[build]["env"] == {PRETEND: "${{ steps.notes.outputs.version }}"}
 
     image = jobs["image"]
     assert image["needs"] == "dist"
     [meta] = steps_using(image, "docker/metadata-action")
     assert meta["with"]["images"] == "ghcr.io/${{ github.repository }}"
-    assert meta["with"]["tags"].split() == [
-        "type=pep440,pattern={{version}}",
-        "type=pep440,pattern={{major}}.{{minor}}",
+    assert meta["with"]["tags"].splitlines() == [
+        "type=raw,value=${{ needs.dist.outputs.version }}",
+        "type=raw,value=${{ needs.dist.outputs.series }}",
+        "type=raw,value=latest",
     ]
     [push] = steps_using(image, "docker/build-push-action")
     assert push["with"] | {"tags": None, "labels": None} == {
