@@ -153,6 +153,14 @@ class JobTraceTest(TracedServiceTestCase):
         # The worker's own calls are traces of their own.
         self.assertEqual({claim.parent for claim in self.spans("claim jobs")}, {None})
 
+    async def test_an_idle_workers_claims_make_no_spans_until_one_finds_a_job(self) -> None:
+        await self.clock.sleep(60)  # a minute of polls that find nothing
+
+        self.assertEqual(self.spans("claim jobs"), [])
+        stored = await self.service.submit(Job("report"))
+        await self.until_run(stored.id)
+        self.assertEqual(self.claimed(), [stored.id])
+
     async def test_a_job_run_again_after_a_restart_stays_in_its_trace(self) -> None:
         with self.tracer.start_as_current_span("submitter") as submitter:
             stored = await self.service.submit(Job("long", duration=30))

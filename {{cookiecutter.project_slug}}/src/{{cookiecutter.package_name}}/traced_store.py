@@ -7,12 +7,15 @@ table (``claim jobs``), with the attributes of OpenTelemetry's database semantic
 ``db.operation.name``, plus ``job.id`` where the call is about one job. A call that raises
 ends its span with an error status and the exception recorded. A call made while a request or
 a job is handled is a child of its span; the worker's own calls (claims, lease renewals) start
-traces of their own. `watch` is the one call without a span: it lasts as long as the service.
+traces of their own. Two calls have no span: `watch`, which lasts as long as the service, and a
+`claim` that finds no job, which an idle worker makes every poll: as spans they would be a
+trace a second from each idle replica, and say nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from opentelemetry import trace
@@ -44,11 +47,17 @@ class TracedJobStore:
             return stored
 
     async def claim(self, owner: str, lease: float) -> StoredJob | None:
-        with self._span("claim") as span:
+        # The span is made once the outcome is known, dated from the call's start.
+        started = time.time_ns()
+        try:
             claimed = await self._store.claim(owner, lease)
-            if claimed is not None:
-                span.set_attribute("job.id", claimed.id)
-            return claimed
+        except Exception:
+            with self._span("claim", start_time=started):
+                raise
+        if claimed is not None:
+            with self._span("claim", claimed, start_time=started):
+                pass
+        return claimed
 
     async def renew(self, jobs: Sequence[StoredJob], lease: float) -> list[StoredJob]:
         with self._span("renew"):
@@ -79,7 +88,9 @@ class TracedJobStore:
         await self._store.watch(job_added)
 
     @contextlib.contextmanager
-    def _span(self, operation: str, job: StoredJob | None = None) -> Iterator[trace.Span]:
+    def _span(
+        self, operation: str, job: StoredJob | None = None, start_time: int | None = None
+    ) -> Iterator[trace.Span]:
         attributes = {
             "db.system.name": self._system,
             "db.collection.name": TABLE,
@@ -88,6 +99,9 @@ class TracedJobStore:
         if job is not None:
             attributes["job.id"] = job.id
         with self._tracer.start_as_current_span(
-            f"{operation} {TABLE}", kind=trace.SpanKind.CLIENT, attributes=attributes
+            f"{operation} {TABLE}",
+            kind=trace.SpanKind.CLIENT,
+            attributes=attributes,
+            start_time=start_time,
         ) as span:
             yield span
