@@ -369,8 +369,9 @@ def installed_module_names(python: Path, where: Interpreter) -> set[str]:
     result = run_in(where, [python, "-c", script], python.parent)
     assert result.returncode == 0, result.stderr
     listed = result.stdout.split()
-    # mypyc's compiled helpers carry a hash in their name: nobody picks one as a package name.
-    return {name for name in listed if not name.endswith("__mypyc")}
+    # mypyc's compiled helpers carry a hash in their name, and a stubs directory (wrapt-stubs) a
+    # hyphen: neither can be a package name.
+    return {name for name in listed if name.isidentifier() and not name.endswith("__mypyc")}
 
 
 def reserved_module_names() -> set[str]:
