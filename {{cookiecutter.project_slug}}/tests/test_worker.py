@@ -183,6 +183,39 @@ class CancelledWhileRecordingTest(WorkerTestCase):
         self.assertEqual((names(self.done), self.worker.released), (["short"], []))
 
 
+class SlowToClaimJobStore(MemoryJobStore):
+    """A `MemoryJobStore` whose `claim` commits a second of the running loop's time after it
+    begins, as a database answers a statement it has already run."""
+
+    async def claim(self, owner: str, lease: float) -> StoredJob | None:
+        claimed = await super().claim(owner, lease)
+        await asyncio.sleep(1.0)
+        return claimed
+
+
+class CancelledWhileClaimingTest(WorkerTestCase):
+    def make_store(self) -> MemoryJobStore:
+        return SlowToClaimJobStore()
+
+    async def test_a_claim_cut_short_by_cancellation_hands_its_job_back(self) -> None:
+        [job_id] = await self.queue(Job("claimed as the worker stops"))
+        # The claim the worker began at start finds nothing at 1 s; the next one takes the job.
+        await self.clock.advance(1.5)
+        claimed = await self.store.get(job_id)
+        assert claimed is not None
+        self.assertEqual(claimed.status, JobStatus.RUNNING)
+        self.clock.autojump = True
+        with self.assertLogs(WORKER_LOGGER, "WARNING"):
+            self.running.cancel()
+            with self.assertRaises(asyncio.CancelledError):
+                await self.running
+        returned = await self.store.get(job_id)
+        assert returned is not None
+        self.assertEqual((returned.status, returned.attempts), (JobStatus.QUEUED, 1))
+        self.assertEqual(names(self.worker.released), ["claimed as the worker stops"])
+        self.assertEqual(self.done, [])
+
+
 class ConcurrencyTest(WorkerTestCase):
     concurrency = 2
 

@@ -19,7 +19,9 @@ work; keep the patterns around it:
 - **Others can watch.** Each function in `on_job_ended` is called with every job that ends,
   its status and the seconds it took on the clock (the metrics use it).
 - **An outcome is recorded whole.** Once a job's work is over, recording its outcome (or
-  handing it back) runs to the end even if the worker is cancelled meanwhile.
+  handing it back) runs to the end even if the worker is cancelled meanwhile. So does a claim:
+  the store may have committed it already, so a claim that the worker's cancellation cuts
+  short is waited for, and the job it took goes back to the queue.
 - **Stopping hands over or drains.** After `stop`, a worker of a shared store claims nothing
   more and returns once its jobs in hand are done; a worker of a store of its own works through
   the whole queue first. Cancelled instead (the grace period ran out), it puts each job in hand
@@ -134,7 +136,7 @@ class Worker:
         """Claim jobs into free slots; say whether the store may hold more than fitted."""
         while len(self._in_hand) < self._concurrency:
             try:
-                job = await self._store.claim(self.owner, self._lease)
+                job = await self._claim()
             except StoreUnavailableError as error:
                 self._store_away("claim jobs", error)
                 return False
@@ -144,6 +146,16 @@ class Worker:
             task = jobs.create_task(self._run(job), name=f"job {job.id}")
             self._in_hand[_claim_of(job)] = (job, task)
         return True
+
+    async def _claim(self) -> StoredJob | None:
+        claim = asyncio.ensure_future(self._store.claim(self.owner, self._lease))
+        try:
+            return await asyncio.shield(claim)
+        except asyncio.CancelledError:
+            [taken] = await asyncio.gather(claim, return_exceptions=True)
+            if isinstance(taken, StoredJob):
+                await self._hand_back(taken)
+            raise
 
     async def _run(self, job: StoredJob) -> None:
         with running_as_origin(job, self._tracer):
