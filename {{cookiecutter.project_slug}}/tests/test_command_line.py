@@ -9,6 +9,9 @@ hands one process's database to the next.
 
 from __future__ import annotations
 
+{% if cookiecutter.web_framework == "none" -%}
+import json
+{% endif -%}
 import signal
 import socket
 import time
@@ -325,3 +328,21 @@ def _shown(value: str | None) -> str:
         return "="  # and then the value without its password, whichever way it is hidden
 {%- endif %}
     return f"={value!r}"
+{%- if cookiecutter.web_framework == "none" %}
+
+
+class TracingTest(unittest.TestCase):
+    def test_the_console_exporter_shows_a_jobs_run_and_its_store_calls_in_one_trace(self) -> None:
+        env = {**FAST, f"{PREFIX}LOG_FORMAT": "json", "OTEL_TRACES_EXPORTER": "console"}
+        with ServiceProcess(env=env, setup_code=with_jobs(0)) as service:
+            service.wait_for_log("'job-0' done")
+            service.send_signal(signal.SIGTERM)
+            self.assertEqual(service.wait(timeout=10), 0, service.output)
+
+        # Spans and log records share the output, one JSON object a line; spans have a context.
+        spans = [span for span in map(json.loads, service.log) if "context" in span]
+        [run] = [span for span in spans if span["name"] == "run job"]
+        [finish] = [span for span in spans if span["name"] == "finish jobs"]
+        self.assertEqual(finish["context"]["trace_id"], run["context"]["trace_id"])
+        self.assertEqual(finish["parent_id"], run["context"]["span_id"])
+{%- endif %}
