@@ -11,7 +11,6 @@ copier's inline conflict markers, not be lost.
 from __future__ import annotations
 
 import functools
-import itertools
 import os
 import re
 import subprocess
@@ -184,12 +183,12 @@ def test_an_overlapping_edit_becomes_copier_conflict_markers(
 
 
 # The README's own switch, aiohttp to FastAPI, is run as written by the test after this one.
+# With it, these add and remove every file of each web app: FastAPI's and the files both apps
+# share come with none -> fastapi and go with fastapi -> none, aiohttp's come with
+# fastapi -> aiohttp and go with the README's switch. The other two switches (aiohttp to and
+# from none) move no file these do not, and each costs a project install and suite.
 README_SWITCH = ("aiohttp", "fastapi")
-FRAMEWORK_SWITCHES = [
-    switch
-    for switch in itertools.permutations(("aiohttp", "fastapi", "none"), 2)
-    if switch != README_SWITCH
-]
+FRAMEWORK_SWITCHES = [("none", "fastapi"), ("fastapi", "aiohttp"), ("fastapi", "none")]
 
 
 @pytest.mark.parametrize(("before", "after"), FRAMEWORK_SWITCHES)
