@@ -33,7 +33,6 @@ import logging
 import warnings
 {%- endif %}
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 
 {% if cookiecutter.web_framework == "aiohttp" -%}
 from aiohttp import web
@@ -129,11 +128,8 @@ class _JobSpans:
     def inject(self, origin: dict[str, str]) -> None:
         self._propagator.inject(origin)
 
-    def attempt(self, job: StoredJob) -> AbstractContextManager[None]:
-        return self._span(job)
-
     @contextlib.contextmanager
-    def _span(self, job: StoredJob) -> Iterator[None]:
+    def attempt(self, job: StoredJob) -> Iterator[None]:
         with self._tracer.start_as_current_span(
             "run job",
             context=self._propagator.extract(job.origin),
